@@ -1,0 +1,27 @@
+import { lowStockWarningSchema } from './events/low-stock-warning.js';
+import { productCreatedSchema } from './events/product-created.js';
+import { productDeletedSchema } from './events/product-deleted.js';
+import { productUpdatedSchema } from './events/product-updated.js';
+import { stockAdjustedSchema } from './events/stock-adjusted.js';
+import type { TopicKey } from './topics.js';
+
+/**
+ * Every event Herald publishes: its type, schema version, topic and the JSON Schema of the whole
+ * CloudEvent. Validators, the AsyncAPI document and the published JSON files are derived from
+ * this list, so adding an event here is the only registration step.
+ */
+export const eventCatalog = {
+  ProductCreated: { version: 1, topic: 'products', schema: productCreatedSchema },
+  ProductUpdated: { version: 1, topic: 'products', schema: productUpdatedSchema },
+  ProductDeleted: { version: 1, topic: 'products', schema: productDeletedSchema },
+  StockAdjusted: { version: 1, topic: 'products', schema: stockAdjustedSchema },
+  LowStockWarning: { version: 1, topic: 'products', schema: lowStockWarningSchema },
+} as const satisfies Record<string, { version: number; topic: TopicKey; schema: { $id: string } }>;
+
+export type EventType = keyof typeof eventCatalog;
+
+export const eventTypes = Object.keys(eventCatalog) as EventType[];
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === 'string' && Object.hasOwn(eventCatalog, value);
+}

@@ -1,0 +1,30 @@
+/**
+ * Herald's event contract: JSON Schemas, TypeScript types, runtime validators, topic names and
+ * the AsyncAPI document, from one entry point. Usable on its own by any team consuming Herald's
+ * events.
+ */
+export { buildAsyncApiDocument, type AsyncApiOptions } from './asyncapi.js';
+export { eventCatalog, eventTypes, isEventType, type EventType } from './catalog.js';
+export { createEvent, type CreateEventInput } from './create.js';
+export {
+  CLOUDEVENTS_SPEC_VERSION,
+  CLOUDEVENTS_STRUCTURED_CONTENT_TYPE,
+  EVENT_DATA_CONTENT_TYPE,
+  dataSchemaUri,
+} from './envelope.js';
+export * from './events/low-stock-warning.js';
+export * from './events/product-created.js';
+export * from './events/product-deleted.js';
+export * from './events/product-snapshot.js';
+export * from './events/product-updated.js';
+export * from './events/stock-adjusted.js';
+export { topicName, topics, type TopicKey, type TopicName } from './topics.js';
+export type { EventData, EventOfType, HeraldEvent } from './types.js';
+export {
+  EventValidationError,
+  assertValidEvent,
+  parseEvent,
+  validateEvent,
+  type EventValidationIssue,
+  type EventValidationResult,
+} from './validate.js';
