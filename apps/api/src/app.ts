@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from './config.js';
+import type { Pool } from './db/pool.js';
+import { eventContractRoutes } from './events/routes.js';
+import { healthRoutes } from './health/routes.js';
+import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { openApiPlugin } from './plugins/openapi.js';
+import { productRoutes } from './products/routes.js';
+import { createProductService } from './products/service.js';
+import type { Publisher } from './publisher/publisher.js';
+
+export interface AppDependencies {
+  config: Config;
+  pool: Pool;
+  publisher: Publisher;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The HTTP application as a plain Fastify instance: no port, no process concerns, so tests can
+ * `inject()` into it. Start-up order reads top to bottom: framework plugins, then features.
+ */
+export async function buildApp(
+  deps: AppDependencies,
+  logger: FastifyServerOptions['loggerInstance'] | boolean = false,
+): Promise<FastifyInstance> {
+  const { config, pool, publisher } = deps;
+  const app = Fastify({
+    ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
+    bodyLimit: config.bodyLimitBytes,
+    // Callers may pass their own request id to correlate logs across services.
+    requestIdHeader: 'x-request-id',
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }) as unknown as FastifyInstance;
+
+  // JSON only: any other body type is a 415 before it reaches a handler.
+  app.removeAllContentTypeParsers();
+  const jsonParser = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, jsonParser);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorHandlerPlugin);
+  await app.register(openApiPlugin);
+  await app.register(metricsPlugin, { publisher });
+
+  await app.register(healthRoutes, { pool, publisher });
+  await app.register(eventContractRoutes, {
+    topicPrefix: config.topicPrefix,
+    partitions: config.topicPartitions,
+    kafkaBrokers: config.kafkaBrokers,
+  });
+  await app.register(productRoutes, {
+    service: createProductService({
+      pool,
+      eventSource: config.eventSource,
+      topicPrefix: config.topicPrefix,
+      onEventsCommitted: () => publisher.nudge(),
+    }),
+  });
+  return app;
+}

@@ -1,0 +1,128 @@
+import { envSchema } from 'env-schema';
+
+/**
+ * Every setting Herald reads, validated once at start-up. Nothing else reads `process.env`.
+ * The README's configuration table mirrors this schema.
+ */
+const configSchema = {
+  type: 'object',
+  properties: {
+    HOST: { type: 'string', default: '127.0.0.1', minLength: 1 },
+    PORT: { type: 'integer', default: 3000, minimum: 0, maximum: 65535 },
+    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
+    DB_POOL_MAX: { type: 'integer', minimum: 1, maximum: 200, default: 10 },
+    DATA_DIR: { type: 'string', minLength: 1, default: '.data' },
+    EMBEDDED_POSTGRES_PORT: { type: 'integer', minimum: 1, maximum: 65535, default: 54320 },
+    KAFKA_BROKERS: { type: 'string', pattern: '^[^,\\s]+(,[^,\\s]+)*$' },
+    KAFKA_CLIENT_ID: { type: 'string', minLength: 1, default: 'herald-api' },
+    TOPIC_PREFIX: { type: 'string', pattern: '^[A-Za-z0-9._-]*$', default: '' },
+    TOPIC_PARTITIONS: { type: 'integer', minimum: 1, maximum: 1000, default: 3 },
+    EVENT_SOURCE: { type: 'string', minLength: 1, default: '/herald/api' },
+    BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536 },
+    OUTBOX_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
+    OUTBOX_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 500 },
+    OUTBOX_RETENTION_HOURS: { type: 'number', minimum: 0, maximum: 8760, default: 24 },
+    PUBLISH_RETRY_MAX_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
+    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+  },
+  additionalProperties: true,
+} as const;
+
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: string;
+  /** Absent: an embedded PostgreSQL is started with its data under `dataDir`. */
+  databaseUrl: string | undefined;
+  dbPoolMax: number;
+  dataDir: string;
+  embeddedPostgresPort: number;
+  /** Absent: the embedded in-process broker is used. */
+  kafkaBrokers: string[] | undefined;
+  kafkaClientId: string;
+  topicPrefix: string;
+  topicPartitions: number;
+  eventSource: string;
+  bodyLimitBytes: number;
+  outbox: {
+    batchSize: number;
+    sweepIntervalMs: number;
+    retentionHours: number;
+    retryMaxMs: number;
+  };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'HERALD_CONFIG_INVALID';
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type RawConfig = {
+  HOST: string;
+  PORT: number;
+  LOG_LEVEL: string;
+  DATABASE_URL?: string;
+  DB_POOL_MAX: number;
+  DATA_DIR: string;
+  EMBEDDED_POSTGRES_PORT: number;
+  KAFKA_BROKERS?: string;
+  KAFKA_CLIENT_ID: string;
+  TOPIC_PREFIX: string;
+  TOPIC_PARTITIONS: number;
+  EVENT_SOURCE: string;
+  BODY_LIMIT_BYTES: number;
+  OUTBOX_BATCH_SIZE: number;
+  OUTBOX_SWEEP_INTERVAL_MS: number;
+  OUTBOX_RETENTION_HOURS: number;
+  PUBLISH_RETRY_MAX_MS: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+};
+
+/** Turns "env/PORT must be <= 65535" into "PORT must be <= 65535 (got "70000")". */
+function describeEnvError(error: Error, env: Record<string, string | undefined>): string {
+  const parts = error.message.split(', ').map((part) => {
+    const match = /^env\/(\w+) (.*)$/.exec(part.trim());
+    if (!match) return part;
+    const [, name, problem] = match;
+    return `${name} ${problem} (got ${JSON.stringify(env[name!])})`;
+  });
+  return `invalid configuration: ${parts.join('; ')}`;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "not set" (a common result of `VAR= npm start` or compose interpolation).
+  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  let raw: RawConfig;
+  try {
+    raw = envSchema<RawConfig>({ schema: configSchema, data, dotenv: false, ajv: undefined });
+  } catch (error) {
+    throw new ConfigError(describeEnvError(error as Error, env));
+  }
+  return {
+    host: raw.HOST,
+    port: raw.PORT,
+    logLevel: raw.LOG_LEVEL,
+    databaseUrl: raw.DATABASE_URL,
+    dbPoolMax: raw.DB_POOL_MAX,
+    dataDir: raw.DATA_DIR,
+    embeddedPostgresPort: raw.EMBEDDED_POSTGRES_PORT,
+    kafkaBrokers: raw.KAFKA_BROKERS?.split(','),
+    kafkaClientId: raw.KAFKA_CLIENT_ID,
+    topicPrefix: raw.TOPIC_PREFIX,
+    topicPartitions: raw.TOPIC_PARTITIONS,
+    eventSource: raw.EVENT_SOURCE,
+    bodyLimitBytes: raw.BODY_LIMIT_BYTES,
+    outbox: {
+      batchSize: raw.OUTBOX_BATCH_SIZE,
+      sweepIntervalMs: raw.OUTBOX_SWEEP_INTERVAL_MS,
+      retentionHours: raw.OUTBOX_RETENTION_HOURS,
+      retryMaxMs: raw.PUBLISH_RETRY_MAX_MS,
+    },
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  };
+}

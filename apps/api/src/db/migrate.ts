@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { runner } from 'node-pg-migrate';
+
+export const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+interface MigrationLogger {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+/**
+ * Brings the schema up to date. Concurrent starts of several instances wait on the migration
+ * advisory lock instead of failing, so any number of replicas can start at once.
+ */
+export async function migrateUp(databaseUrl: string, logger: MigrationLogger): Promise<string[]> {
+  const applied = await runner({
+    databaseUrl,
+    dir: migrationsDir,
+    direction: 'up',
+    migrationsTable: 'pgmigrations',
+    advisoryLockMode: 'wait',
+    logger: { debug: () => {}, info: (msg: string) => logger.info(msg), warn: logger.warn, error: logger.error },
+  });
+  return applied.map((migration) => migration.name);
+}

@@ -1,0 +1,53 @@
+/**
+ * Every error the API answers with on purpose, created one way: a code, a status, a title and a
+ * problem type. Handlers throw these; `plugins/error-handler.ts` turns any of them into
+ * `application/problem+json`. Codes are never reused.
+ */
+export const problemTypes = {
+  HERALD_VALIDATION_FAILED: { status: 400, title: 'Request validation failed', slug: 'validation-failed' },
+  HERALD_INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor', slug: 'invalid-cursor' },
+  HERALD_MALFORMED_BODY: { status: 400, title: 'Malformed request body', slug: 'malformed-body' },
+  HERALD_NOT_FOUND: { status: 404, title: 'Resource not found', slug: 'not-found' },
+  HERALD_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', slug: 'method-not-allowed' },
+  HERALD_DUPLICATE_SKU: { status: 409, title: 'SKU already in use', slug: 'duplicate-sku' },
+  HERALD_INSUFFICIENT_STOCK: { status: 409, title: 'Insufficient stock', slug: 'insufficient-stock' },
+  HERALD_STOCK_LIMIT: { status: 409, title: 'Stock would exceed its maximum', slug: 'stock-limit' },
+  HERALD_PRECONDITION_FAILED: { status: 412, title: 'Precondition failed', slug: 'precondition-failed' },
+  HERALD_PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', slug: 'payload-too-large' },
+  HERALD_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
+  HERALD_BAD_REQUEST: { status: 400, title: 'Bad request', slug: 'bad-request' },
+  HERALD_INTERNAL: { status: 500, title: 'Internal server error', slug: 'internal' },
+  HERALD_UNAVAILABLE: { status: 503, title: 'Service unavailable', slug: 'unavailable' },
+} as const;
+
+export type ProblemCode = keyof typeof problemTypes;
+
+export interface FieldError {
+  in: 'body' | 'query' | 'path' | 'header';
+  /** Dotted path of the field, e.g. `price.amount`. */
+  field: string;
+  message: string;
+}
+
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly type: string;
+
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly fieldErrors: FieldError[] = [],
+    options?: { cause?: unknown },
+  ) {
+    super(detail, options);
+    const problem = problemTypes[code];
+    this.name = 'HttpProblem';
+    this.status = problem.status;
+    this.title = problem.title;
+    this.type = `urn:herald:problem:${problem.slug}`;
+  }
+}
+
+export const notFound = (what: string, id: string) =>
+  new HttpProblem('HERALD_NOT_FOUND', `${what} ${id} does not exist`);

@@ -1,0 +1,57 @@
+/**
+ * `npm start`: the whole system on embedded defaults unless DATABASE_URL / KAFKA_BROKERS say
+ * otherwise. SIGINT/SIGTERM stop taking requests, drain those in flight, flush the publisher, exit.
+ */
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { startHerald } from './runtime.js';
+
+let config: Config;
+try {
+  config = loadConfig(process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`herald: ${error.message}\n`);
+  process.exit(78); // EX_CONFIG
+}
+
+const logger = pino({ level: config.logLevel, name: 'herald' });
+
+try {
+  const herald = await startHerald(config, logger);
+  const base = herald.url.replace('0.0.0.0', 'localhost').replace('127.0.0.1', 'localhost');
+  logger.info(
+    {
+      api: `${base}/api/v1/products`,
+      docs: `${base}/docs`,
+      asyncapi: `${base}/asyncapi.json`,
+      metrics: `${base}/metrics`,
+      transport: herald.transport.kind,
+      database: config.databaseUrl ? 'DATABASE_URL' : `embedded (${config.dataDir})`,
+    },
+    'Herald is up',
+  );
+  process.stdout.write(
+    [
+      '',
+      `  Herald API      ${base}/api/v1/products`,
+      `  API docs        ${base}/docs`,
+      `  Event contract  ${base}/asyncapi.json`,
+      `  Metrics         ${base}/metrics`,
+      `  Transport       ${herald.transport.kind}${config.kafkaBrokers ? ` (${config.kafkaBrokers.join(',')})` : ''}`,
+      '  Ctrl-C stops it.',
+      '',
+    ].join('\n') + '\n',
+  );
+
+  closeWithGrace({ delay: config.shutdownTimeoutMs + 5_000, logger }, async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'shutting down after an error');
+    else logger.info({ signal }, 'shutting down');
+    await herald.close();
+    logger.info('stopped');
+  });
+} catch (error) {
+  logger.fatal({ err: error, reason: String(error) }, 'Herald failed to start');
+  process.exit(1);
+}

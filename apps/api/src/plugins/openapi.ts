@@ -1,0 +1,109 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import fp from 'fastify-plugin';
+import { HttpProblem } from '../errors.js';
+import {
+  loadOpenApiDocument,
+  operationRoutes,
+  sharedSchemas,
+  type OpenApiDocument,
+  type OperationRoute,
+} from '../openapi/spec.js';
+import { createValidatorCompiler } from '../openapi/validators.js';
+
+/** Routes that serve the contract itself rather than implement it. */
+const DOCUMENTATION_PREFIXES = ['/docs', '/openapi.json'];
+
+export interface OpenApiRoutes {
+  document: OpenApiDocument;
+  operations: OperationRoute[];
+  /** Registers the handler of `operationId` with the method, URL and schemas the document gives it. */
+  route(app: FastifyInstance, operationId: string, handler: RouteHandlerMethod): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    openapi: OpenApiRoutes;
+  }
+  interface FastifyContextConfig {
+    /** The openapi.yaml operation a route implements. */
+    operationId?: string;
+  }
+}
+
+function mediaTypeOf(request: FastifyRequest): string {
+  return (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+/** A body in a media type the operation does not declare is a 415, even if Fastify could parse it. */
+function requireDeclaredMediaType(operation: OperationRoute) {
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    if (request.body === undefined && !request.headers['content-type']) return;
+    const mediaType = mediaTypeOf(request);
+    if (!operation.bodyMediaTypes.includes(mediaType)) {
+      throw new HttpProblem(
+        'HERALD_UNSUPPORTED_MEDIA_TYPE',
+        `${operation.operationId} accepts ${operation.bodyMediaTypes.join(' or ')}, not ${mediaType || 'a body without Content-Type'}`,
+      );
+    }
+  };
+}
+
+/**
+ * Makes openapi.yaml the source of the HTTP surface: schemas are registered from its components,
+ * routes get their validation and serialization from its operations, and start-up fails when an
+ * operation has no handler or a handler has no operation.
+ */
+export const openApiPlugin = fp(
+  async (app: FastifyInstance, options: { specPath?: string }) => {
+    const document = loadOpenApiDocument(options.specPath);
+    const operations = operationRoutes(document);
+    const byId = new Map(operations.map((op) => [op.operationId, op]));
+    const registered = new Set<string>();
+    const schemas = sharedSchemas(document);
+
+    app.setValidatorCompiler(createValidatorCompiler(schemas));
+    for (const schema of schemas) app.addSchema(schema);
+
+    // The document is OpenAPI 3.1; the plugin's types only name 2.0 and 3.0, its runtime serves any.
+    await app.register(swagger, { mode: 'static', specification: { document: document as never } });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+    app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+    app.addHook('onRoute', (route) => {
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (methods.every((m) => m === 'HEAD' || m === 'OPTIONS')) return;
+      if (DOCUMENTATION_PREFIXES.some((prefix) => route.url.startsWith(prefix))) return;
+      const operationId = (route.config as { operationId?: string } | undefined)?.operationId;
+      if (!operationId || !byId.has(operationId)) {
+        throw new Error(`route ${methods.join(',')} ${route.url} is not an operation of openapi.yaml`);
+      }
+    });
+
+    app.addHook('onReady', async () => {
+      const missing = operations.filter((op) => !registered.has(op.operationId)).map((op) => op.operationId);
+      if (missing.length > 0) throw new Error(`openapi.yaml operations without a handler: ${missing.join(', ')}`);
+    });
+
+    app.decorate('openapi', {
+      document,
+      operations,
+      route(instance, operationId, handler) {
+        const operation = byId.get(operationId);
+        if (!operation) throw new Error(`openapi.yaml has no operation ${operationId}`);
+        if (registered.has(operationId)) throw new Error(`operation ${operationId} registered twice`);
+        registered.add(operationId);
+        instance.route({
+          method: operation.method,
+          url: operation.url,
+          schema: operation.schema,
+          config: { operationId },
+          ...(operation.bodyMediaTypes.length > 0 ? { preValidation: requireDeclaredMediaType(operation) } : {}),
+          handler,
+        });
+      },
+    } satisfies OpenApiRoutes);
+  },
+  { name: 'openapi', fastify: '5.x' },
+);

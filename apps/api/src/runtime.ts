@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
+import { topicName, topics, type TopicKey } from '@herald/event-schemas';
+import {
+  createEmbeddedBroker,
+  createKafkaTransport,
+  type EmbeddedBroker,
+  type EventTransport,
+  type TransportDescriptor,
+} from '@herald/event-transport';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './app.js';
+import type { Config } from './config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
+import { migrateUp } from './db/migrate.js';
+import { createPool, type Pool } from './db/pool.js';
+import { startPublisher, type Publisher } from './publisher/publisher.js';
+
+/** Kafka's default `message.max.bytes`; larger records would be refused by the broker anyway. */
+const MAX_MESSAGE_BYTES = 1_000_000;
+const TOPIC_RETRY_MAX_MS = 30_000;
+
+export interface Herald {
+  app: FastifyInstance;
+  pool: Pool;
+  publisher: Publisher;
+  transport: EventTransport;
+  databaseUrl: string;
+  /** Base URL the API listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+function createTransport(config: Config, logger: Logger): EventTransport {
+  if (config.kafkaBrokers) {
+    return createKafkaTransport({
+      brokers: config.kafkaBrokers,
+      clientId: config.kafkaClientId,
+      logger: logger.child({ name: 'kafka' }),
+    });
+  }
+  return createEmbeddedBroker({ dataDir: join(config.dataDir, 'broker'), logger: logger.child({ name: 'embedded-broker' }) });
+}
+
+/**
+ * Creates the topics in the background, retrying while the broker is away: a broker outage at
+ * start-up must not keep the API from taking writes. The producer never auto-creates topics, so
+ * events simply wait in the outbox until this has succeeded.
+ */
+function ensureTopicsInBackground(transport: EventTransport, config: Config, logger: Logger): () => void {
+  let stopped = false;
+  let delay = 500;
+  const names = (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, config.topicPrefix));
+  const attempt = async () => {
+    while (!stopped) {
+      try {
+        await transport.ensureTopics(names, config.topicPartitions);
+        logger.info({ topics: names }, 'topics ready');
+        return;
+      } catch (error) {
+        logger.warn({ err: error, retryInMs: delay }, 'could not create topics yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        delay = Math.min(delay * 2, TOPIC_RETRY_MAX_MS);
+      }
+    }
+  };
+  void attempt();
+  return () => {
+    stopped = true;
+  };
+}
+
+function describeTransport(config: Config, transport: EventTransport) {
+  return (): { descriptor: TransportDescriptor; transferList: [] | [MessagePort] } => {
+    if (config.kafkaBrokers) {
+      return { descriptor: { kind: 'kafka', brokers: config.kafkaBrokers, clientId: config.kafkaClientId }, transferList: [] };
+    }
+    const port = (transport as EmbeddedBroker).openProducerPort();
+    return { descriptor: { kind: 'embedded', port }, transferList: [port] };
+  };
+}
+
+/**
+ * Starts the whole API process: database (embedded when DATABASE_URL is unset), migrations,
+ * transport (embedded when KAFKA_BROKERS is unset), the publisher worker, and the HTTP server.
+ * `close()` undoes it in reverse: stop taking requests, flush the publisher, close connections.
+ */
+export async function startHerald(config: Config, logger: Logger): Promise<Herald> {
+  let embedded: EmbeddedDatabase | undefined;
+  if (!config.databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+    logger.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
+  }
+  const databaseUrl = config.databaseUrl ?? embedded!.databaseUrl;
+  const applied = await migrateUp(databaseUrl, logger.child({ name: 'migrations' }));
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const transport = createTransport(config, logger);
+  const stopEnsuringTopics = ensureTopicsInBackground(transport, config, logger);
+  const pool = createPool(databaseUrl, config.dbPoolMax, 'herald-api');
+  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+
+  const publisher = startPublisher({
+    settings: {
+      databaseUrl,
+      batchSize: config.outbox.batchSize,
+      sweepIntervalMs: config.outbox.sweepIntervalMs,
+      retryMaxMs: config.outbox.retryMaxMs,
+      retentionHours: config.outbox.retentionHours,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      logLevel: config.logLevel,
+    },
+    describeTransport: describeTransport(config, transport),
+    log: logger.child({ name: 'publisher' }),
+  });
+
+  const app = await buildApp({ config, pool, publisher }, logger);
+  const address = await app.listen({ host: config.host, port: config.port });
+
+  return {
+    app,
+    pool,
+    publisher,
+    transport,
+    databaseUrl,
+    url: address,
+    async close() {
+      stopEnsuringTopics();
+      await app.close();
+      await publisher.stop(config.shutdownTimeoutMs);
+      await transport.close();
+      await pool.end();
+      await embedded?.stop();
+    },
+  };
+}
