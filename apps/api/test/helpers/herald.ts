@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { topicName, type HeraldEvent } from '@herald/event-schemas';
+import type { DeliveredRecord, EventTransport } from '@herald/event-transport';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { startHerald, type Herald } from '../../src/runtime.js';
+import { createTestDatabase } from './test-database.js';
+
+interface Teardown {
+  teardown(fn: () => unknown): void;
+}
+
+export interface TestHerald extends Herald {
+  topic: string;
+  topicPrefix: string;
+  /** Fastify inject with JSON conveniences. */
+  request(options: { method: string; url: string; body?: unknown; headers?: Record<string, string> }): Promise<{
+    statusCode: number;
+    headers: Record<string, unknown>;
+    json: <T = any>() => T;
+    body: string;
+  }>;
+}
+
+/** The broker the suite runs against: a real Kafka when the runner started one, else embedded. */
+export const kafkaBrokers = process.env.KAFKA_BROKERS;
+export const onRealBroker = Boolean(kafkaBrokers);
+
+/**
+ * Starts the complete API (its own database, its own topic prefix, the real publisher worker and
+ * the transport of this run) on an ephemeral port, and stops it in teardown.
+ */
+export async function startTestHerald(t: Teardown, env: Record<string, string> = {}): Promise<TestHerald> {
+  const database = await createTestDatabase();
+  const dataDir = await mkdtemp(join(tmpdir(), 'herald-test-'));
+  const topicPrefix = `t${randomUUID().slice(0, 8)}.`;
+  const config = loadConfig({
+    DATABASE_URL: database.url,
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    TOPIC_PREFIX: topicPrefix,
+    OUTBOX_SWEEP_INTERVAL_MS: '100',
+    PUBLISH_RETRY_MAX_MS: '1000',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...(kafkaBrokers ? { KAFKA_BROKERS: kafkaBrokers } : {}),
+    ...env,
+  });
+  const herald = await startHerald(config, pino({ level: 'silent' }));
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await herald.close();
+  };
+  t.teardown(async () => {
+    await close();
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+  return {
+    ...herald,
+    close,
+    topicPrefix,
+    topic: topicName('products', topicPrefix),
+    async request({ method, url, body, headers }) {
+      const response = await herald.app.inject({
+        method: method as 'GET',
+        url,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      });
+      return { statusCode: response.statusCode, headers: response.headers, json: () => response.json(), body: response.body };
+    },
+  };
+}
+
+export interface ReceivedEvent {
+  record: DeliveredRecord;
+  event: HeraldEvent;
+}
+
+/**
+ * Reads a topic from the beginning with a consumer group of its own until `until` is satisfied
+ * or `timeoutMs` passes; returns everything received (duplicates included, so tests can see them).
+ */
+export async function readTopic(
+  transport: EventTransport,
+  topic: string,
+  until: (received: ReceivedEvent[]) => boolean,
+  timeoutMs = 20_000,
+  /** Keeps reading this long after `until` holds, so that an unexpected extra event is seen too. */
+  settleMs = 500,
+): Promise<ReceivedEvent[]> {
+  const received: ReceivedEvent[] = [];
+  const consumer = transport.createConsumer({ groupId: `test-${randomUUID()}`, topics: [topic], fromBeginning: true });
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  await consumer.run(async (record) => {
+    received.push({ record, event: JSON.parse(record.value) as HeraldEvent });
+    if (until(received)) finish();
+  });
+  const timer = setTimeout(finish, timeoutMs);
+  if (until(received)) finish();
+  await done;
+  clearTimeout(timer);
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  await consumer.stop();
+  return received;
+}
+
+/** Polls `check` until it returns a truthy value or the time is up. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export const validProduct = (overrides: Record<string, unknown> = {}) => ({
+  sku: `SKU-${randomUUID().slice(0, 8)}`,
+  name: 'Green tea',
+  description: 'Sencha, 100 g',
+  price: { amount: 450, currency: 'EUR' },
+  stock: 50,
+  low_stock_threshold: 10,
+  ...overrides,
+});
