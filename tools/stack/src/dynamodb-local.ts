@@ -38,6 +38,7 @@ export interface DynamoDbLocal {
   region: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
   dataDir: string;
+  logFile: string;
   stop(): Promise<void>;
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -85,6 +86,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const dataDir = options.dataDir ?? ownedTempDir('herald-dynamodb-');
   mkdirSync(dataDir, { recursive: true });
   const endpoint = `http://127.0.0.1:${port}`;
+  const logFile = options.logFile ?? join(dataDir, 'dynamodb-local.log');
   const service = new ManagedService({
     name: `DynamoDB Local ${DYNAMODB_LOCAL_VERSION} on ${endpoint}`,
     command: 'java',
@@ -107,7 +109,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     ],
     // DynamoDB Local resolves -dbPath and writes stray files relative to cwd.
     cwd: dataDir,
-    logFile: options.logFile ?? join(dataDir, 'dynamodb-local.log'),
+    logFile,
     probe: () => answersListTables(endpoint),
     readyTimeoutMs: 60_000,
     stopTimeoutMs: 10_000,
@@ -119,6 +121,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
     region: DYNAMODB_LOCAL_REGION,
     credentials: DYNAMODB_LOCAL_CREDENTIALS,
     dataDir,
+    logFile,
     stop: () => service.stop(),
     kill: () => service.kill(),
     start: () => service.start(),

@@ -34,6 +34,7 @@ export interface Minio {
   secretKey: string;
   region: string;
   dataDir: string;
+  logFile: string;
   stop(): Promise<void>;
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -76,6 +77,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<Minio> {
   const accessKey = options.accessKey ?? 'herald';
   const secretKey = options.secretKey ?? 'herald-secret';
   const endpoint = `http://127.0.0.1:${port}`;
+  const logFile = options.logFile ?? join(dataDir, 'minio.log');
   const service = new ManagedService({
     name: `MinIO on ${endpoint}`,
     command: binary,
@@ -92,7 +94,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<Minio> {
       MINIO_CI_CD: 'on',
       MINIO_REGION: 'us-east-1',
     },
-    logFile: options.logFile ?? join(dataDir, 'minio.log'),
+    logFile,
     probe: () => isLive(endpoint),
     readyTimeoutMs: 60_000,
     stopTimeoutMs: 10_000,
@@ -105,6 +107,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<Minio> {
     secretKey,
     region: 'us-east-1',
     dataDir,
+    logFile,
     stop: () => service.stop(),
     kill: () => service.kill(),
     start: () => service.start(),

@@ -181,6 +181,7 @@ export class ManagedService {
   async stop(): Promise<void> {
     const child = this.#child;
     if (!child?.pid) return;
+    child.ref(); // an unref'd child alone would let Node exit while we wait
     signal(child.pid, 'SIGTERM');
     const timer = setTimeout(() => signal(-child.pid!, 'SIGKILL'), this.options.stopTimeoutMs ?? 20_000);
     await this.#exit;
@@ -192,6 +193,7 @@ export class ManagedService {
   async kill(): Promise<void> {
     const child = this.#child;
     if (!child?.pid) return;
+    child.ref();
     signal(-child.pid, 'SIGKILL');
     await this.#exit;
   }

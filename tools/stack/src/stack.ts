@@ -1,0 +1,74 @@
+import { ensureDynamoDbLocal, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
+import { ensureKafka, startKafka, type KafkaBroker } from './kafka.js';
+import { ensureMinio, startMinio, type Minio } from './minio.js';
+
+export type StackService = 'kafka' | 'dynamodb' | 'minio';
+export const STACK_SERVICES: StackService[] = ['kafka', 'dynamodb', 'minio'];
+
+/** Variables that point tests and the app at the stack. */
+export const STACK_ENV_VARS = [
+  'KAFKA_BROKERS',
+  'DYNAMODB_ENDPOINT',
+  'S3_ENDPOINT',
+  'S3_ACCESS_KEY',
+  'S3_SECRET_KEY',
+  'HERALD_TEST_STACK',
+] as const;
+
+export interface Stack {
+  kafka: KafkaBroker;
+  dynamodb: DynamoDbLocal;
+  minio: Minio;
+  env: Record<(typeof STACK_ENV_VARS)[number], string>;
+  /** Stops all three, in parallel. */
+  stop(): Promise<void>;
+}
+
+const ensurers: Record<StackService, () => Promise<unknown>> = {
+  kafka: ensureKafka,
+  dynamodb: ensureDynamoDbLocal,
+  minio: ensureMinio,
+};
+
+/** Downloads/builds what the given services need; returns how long each took. */
+export async function provisionStack(services: StackService[] = STACK_SERVICES): Promise<Record<string, number>> {
+  const timings: Record<string, number> = {};
+  // Maven resolution and the Go build mostly wait on the network and disk, so
+  // they overlap well even on 2 cores.
+  await Promise.all(
+    services.map(async (service) => {
+      const started = Date.now();
+      await ensurers[service]();
+      timings[service] = Date.now() - started;
+    }),
+  );
+  return timings;
+}
+
+export async function startStack(): Promise<Stack> {
+  await provisionStack();
+  const results = await Promise.allSettled([startKafka(), startDynamoDbLocal(), startMinio()] as const);
+  const [kafka, dynamodb, minio] = results;
+  if (kafka.status === 'rejected' || dynamodb.status === 'rejected' || minio.status === 'rejected') {
+    // Do not leave the ones that did start running.
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+    const reasons = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.stack ?? r.reason)] : []));
+    throw new Error(`Starting the local stack failed:\n${reasons.join('\n\n')}`);
+  }
+  return {
+    kafka: kafka.value,
+    dynamodb: dynamodb.value,
+    minio: minio.value,
+    env: {
+      KAFKA_BROKERS: kafka.value.brokers,
+      DYNAMODB_ENDPOINT: dynamodb.value.endpoint,
+      S3_ENDPOINT: minio.value.endpoint,
+      S3_ACCESS_KEY: minio.value.accessKey,
+      S3_SECRET_KEY: minio.value.secretKey,
+      HERALD_TEST_STACK: '1',
+    },
+    stop: async () => {
+      await Promise.all([kafka.value.stop(), dynamodb.value.stop(), minio.value.stop()]);
+    },
+  };
+}
