@@ -27,6 +27,8 @@ export interface Herald {
   publisher: Publisher;
   transport: EventTransport;
   databaseUrl: string;
+  /** Resolves true once the topics exist (false if closed before); writes do not wait for it. */
+  topicsReady: Promise<boolean>;
   /** Base URL the API listens on. */
   url: string;
   close(): Promise<void>;
@@ -48,26 +50,33 @@ function createTransport(config: Config, logger: Logger): EventTransport {
  * start-up must not keep the API from taking writes. The producer never auto-creates topics, so
  * events simply wait in the outbox until this has succeeded.
  */
-function ensureTopicsInBackground(transport: EventTransport, config: Config, logger: Logger): () => void {
+function ensureTopicsInBackground(
+  transport: EventTransport,
+  config: Config,
+  logger: Logger,
+): { ready: Promise<boolean>; stop: () => void } {
   let stopped = false;
   let delay = 500;
   const names = (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, config.topicPrefix));
-  const attempt = async () => {
+  const attempt = async (): Promise<boolean> => {
     while (!stopped) {
       try {
         await transport.ensureTopics(names, config.topicPartitions);
         logger.info({ topics: names }, 'topics ready');
-        return;
+        return true;
       } catch (error) {
         logger.warn({ err: error, retryInMs: delay }, 'could not create topics yet; retrying');
         await new Promise((resolve) => setTimeout(resolve, delay).unref());
         delay = Math.min(delay * 2, TOPIC_RETRY_MAX_MS);
       }
     }
+    return false;
   };
-  void attempt();
-  return () => {
-    stopped = true;
+  return {
+    ready: attempt(),
+    stop: () => {
+      stopped = true;
+    },
   };
 }
 
@@ -97,7 +106,7 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const transport = createTransport(config, logger);
-  const stopEnsuringTopics = ensureTopicsInBackground(transport, config, logger);
+  const topics = ensureTopicsInBackground(transport, config, logger);
   const pool = createPool(databaseUrl, config.dbPoolMax, 'herald-api');
   pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
 
@@ -124,9 +133,10 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
     publisher,
     transport,
     databaseUrl,
+    topicsReady: topics.ready,
     url: address,
     async close() {
-      stopEnsuringTopics();
+      topics.stop();
       await app.close();
       await publisher.stop(config.shutdownTimeoutMs);
       await transport.close();

@@ -12,8 +12,10 @@ import {
 } from '../openapi/spec.js';
 import { createValidatorCompiler } from '../openapi/validators.js';
 
-/** Routes that serve the contract itself rather than implement it. */
-const DOCUMENTATION_PREFIXES = ['/docs', '/openapi.json'];
+/** Routes that serve the contract itself rather than implement it: `/openapi.json`, `/docs` and below. */
+function isDocumentationRoute(url: string): boolean {
+  return url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/');
+}
 
 export interface OpenApiRoutes {
   document: OpenApiDocument;
@@ -74,9 +76,11 @@ export const openApiPlugin = fp(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (methods.every((m) => m === 'HEAD' || m === 'OPTIONS')) return;
-      if (DOCUMENTATION_PREFIXES.some((prefix) => route.url.startsWith(prefix))) return;
+      if (isDocumentationRoute(route.url)) return;
       const operationId = (route.config as { operationId?: string } | undefined)?.operationId;
-      if (!operationId || !byId.has(operationId)) {
+      const operation = operationId === undefined ? undefined : byId.get(operationId);
+      // Naming an operation is not enough: the route must also have that operation's method and URL.
+      if (!operation || operation.url !== route.url || methods.some((m) => m !== operation.method && m !== 'HEAD')) {
         throw new Error(`route ${methods.join(',')} ${route.url} is not an operation of openapi.yaml`);
       }
     });

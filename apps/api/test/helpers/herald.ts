@@ -50,6 +50,8 @@ export async function startTestHerald(t: Teardown, env: Record<string, string> =
     ...env,
   });
   const herald = await startHerald(config, pino({ level: 'silent' }));
+  // Tests read the topic right away; the API itself does not wait for this.
+  await herald.topicsReady;
   let closed = false;
   const close = async () => {
     if (closed) return;
