@@ -42,6 +42,12 @@ export interface ConsumerOptions {
   topics: string[];
   /** Where a group without a committed offset starts. Default true (oldest record). */
   fromBeginning?: boolean;
+  /**
+   * How long a partition stays paused after its handler rejected, before the same record is
+   * delivered again. Default 1000 ms. Added to the first contract so tests (and consumers whose
+   * failures are known to be brief) need not wait a full second per redelivery.
+   */
+  redeliveryDelayMs?: number;
 }
 
 /**

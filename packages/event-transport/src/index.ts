@@ -1,0 +1,51 @@
+/**
+ * @herald/event-transport: one contract (types.ts), two transports.
+ *
+ * - createKafkaTransport: Kafka through kafkajs, for production and the full local stack.
+ * - createEmbeddedBroker: an in-process broker with the same semantics, optionally persistent,
+ *   for development and tests; its producer can live on a worker thread through a MessagePort.
+ */
+export type {
+  ConsumerOptions,
+  DeliveredRecord,
+  EventConsumer,
+  EventProducer,
+  EventTransport,
+  OutgoingMessage,
+  PartitionLag,
+  RecordHandler,
+  TransportLogger,
+} from './types.js';
+
+export {
+  TRANSPORT_ERROR_CODES,
+  TransportError,
+  isTransportError,
+  isTransportErrorCode,
+  type TransportErrorCode,
+} from './errors.js';
+
+export {
+  createKafkaTransport,
+  type KafkaTransport,
+  type KafkaTransportOptions,
+} from './kafka/kafka-transport.js';
+export { createKafkaProducer } from './kafka/kafka-producer.js';
+export type { KafkaConnectionOptions, KafkaLogLevel } from './kafka/kafka-client.js';
+
+export {
+  createEmbeddedBroker,
+  type EmbeddedBroker,
+  type EmbeddedBrokerOptions,
+} from './embedded/embedded-broker.js';
+export { connectEmbeddedProducer } from './embedded/producer-port.js';
+export { partitionForKey } from './embedded/murmur2.js';
+
+export {
+  createProducerFromDescriptor,
+  descriptorTransferList,
+  type DescribableTransport,
+  type EmbeddedTransportDescriptor,
+  type KafkaTransportDescriptor,
+  type TransportDescriptor,
+} from './descriptor.js';
