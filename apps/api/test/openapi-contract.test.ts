@@ -1,0 +1,207 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildAsyncApiDocument } from '@herald/event-schemas';
+import Fastify, { type FastifyInstance } from 'fastify';
+import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import t from 'tap';
+import { parse } from 'yaml';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { createPool } from '../src/db/pool.js';
+import { healthRoutes } from '../src/health/routes.js';
+import { defaultSpecPath } from '../src/openapi/spec.js';
+import { errorHandlerPlugin } from '../src/plugins/error-handler.js';
+import { openApiPlugin } from '../src/plugins/openapi.js';
+import type { Publisher } from '../src/publisher/publisher.js';
+import { initialRelayStatus } from '../src/publisher/protocol.js';
+import { testServerUrl } from './helpers/test-database.js';
+
+/**
+ * The HTTP surface is openapi.yaml and nothing else. These tests build the app without starting
+ * it (no migrations, no worker): a stub publisher and a pool that is never queried suffice.
+ */
+
+const specText = readFileSync(defaultSpecPath, 'utf8');
+/** The document as a reader of openapi.yaml sees it, parsed here independently of src/openapi. */
+const document = parse(specText) as { paths: Record<string, Record<string, { operationId?: string }>> };
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
+const documentOperations = Object.entries(document.paths).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([method]) => METHODS.includes(method))
+    .map(([method, operation]) => ({
+      operationId: operation.operationId!,
+      method: method.toUpperCase(),
+      url: path.replace(/\{(\w+)\}/g, ':$1'),
+    })),
+);
+
+const stubPublisher: Publisher = {
+  nudge() {},
+  state: () => ({ ...initialRelayStatus(), worker: 'running', workerRestarts: 0 }),
+  stop: async () => {},
+};
+
+const pool = createPool(testServerUrl(), 1, 'herald-contract-test');
+t.teardown(() => pool.end());
+
+async function freshApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), pool, publisher: stubPublisher });
+  t.teardown(() => app.close());
+  return app;
+}
+
+/** Every (method, URL) the router holds, read back from `printRoutes()`'s tree. */
+function servedRoutes(app: FastifyInstance): Array<{ method: string; url: string }> {
+  const routes: Array<{ method: string; url: string }> = [];
+  const segments: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const match = /^((?:│ {3}| {4})*)(?:├── |└── )(.+?)(?: \(([^)]*)\))?$/.exec(line);
+    if (!match) continue;
+    segments.length = match[1]!.length / 4;
+    segments.push(match[2]!);
+    for (const method of (match[3] ?? '').split(',').map((m) => m.trim()).filter(Boolean)) {
+      routes.push({ method, url: segments.join('') });
+    }
+  }
+  return routes;
+}
+
+const isDocumentation = (url: string) => url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/');
+const key = (route: { method: string; url: string }) => `${route.method} ${route.url}`;
+
+t.test('the routes are read back from the router in full', async (t) => {
+  const served = servedRoutes(await freshApp(t)).map(key);
+  // Guards the parser below: a route at each depth of the tree, and the documentation routes.
+  t.ok(served.includes('POST /api/v1/products'));
+  t.ok(served.includes('PATCH /api/v1/products/:id'));
+  t.ok(served.includes('POST /api/v1/products/:id/stock-adjustments'));
+  t.ok(served.includes('GET /docs/static/index.html'));
+});
+
+t.test('the app decodes the same operations from openapi.yaml as a plain reading of the file', async (t) => {
+  const app = await freshApp(t);
+  const decoded = app.openapi.operations.map((op) => ({ operationId: op.operationId, method: op.method, url: op.url }));
+  t.same(decoded.sort((a, b) => a.operationId.localeCompare(b.operationId)), [...documentOperations].sort((a, b) => a.operationId.localeCompare(b.operationId)));
+  t.ok(documentOperations.length >= 10, `${documentOperations.length} operations`);
+});
+
+t.test('every operation of openapi.yaml is served at the method and URL the document gives it', async (t) => {
+  const app = await freshApp(t);
+  const served = new Set(servedRoutes(app).map(key));
+  for (const operation of documentOperations) {
+    t.ok(served.has(key(operation)), `${operation.operationId}: ${key(operation)}`);
+    t.ok(app.hasRoute({ method: operation.method as 'GET', url: operation.url }), `${operation.operationId} has a route`);
+  }
+});
+
+t.test('every route the app serves, apart from the documentation, is an operation of openapi.yaml', async (t) => {
+  const operations = new Set(documentOperations.map(key));
+  const served = servedRoutes(await freshApp(t)).filter(
+    (route) => route.method !== 'HEAD' && route.method !== 'OPTIONS' && !isDocumentation(route.url),
+  );
+  for (const route of served) t.ok(operations.has(key(route)), `${key(route)} is an operation`);
+  t.equal(served.length, documentOperations.length, 'one route per operation');
+});
+
+t.test('a route that is not in openapi.yaml makes start-up fail', async (t) => {
+  const app = await freshApp(t);
+  await t.rejects(async () => {
+    app.get('/api/v1/products/export', async () => 'csv');
+    await app.ready();
+  }, /route GET \/api\/v1\/products\/export is not an operation of openapi.yaml/);
+});
+
+t.test('a route that names an operation but not its method and URL makes start-up fail', async (t) => {
+  const app = await freshApp(t);
+  await t.rejects(async () => {
+    app.get('/api/v2/products', { config: { operationId: 'listProducts' } }, async () => []);
+    await app.ready();
+  }, /is not an operation of openapi.yaml/, 'another URL');
+  const other = await freshApp(t);
+  await t.rejects(async () => {
+    other.put('/api/v1/products/:id', { config: { operationId: 'updateProduct' } }, async () => ({}));
+    await other.ready();
+  }, /is not an operation of openapi.yaml/, 'another method');
+});
+
+t.test('only /docs and what lies below it is exempt as documentation, not every URL starting with /docs', async (t) => {
+  const app = await freshApp(t);
+  await t.rejects(async () => {
+    app.get('/docsearch', async () => 'found');
+    await app.ready();
+  }, /route GET \/docsearch is not an operation of openapi.yaml/);
+});
+
+t.test('an operation of openapi.yaml without a handler makes start-up fail, naming it', async (t) => {
+  const app = Fastify();
+  t.teardown(() => app.close());
+  await app.register(errorHandlerPlugin);
+  await app.register(openApiPlugin);
+  await app.register(healthRoutes, { pool, publisher: stubPublisher });
+  const error = await app.ready().then(
+    () => undefined,
+    (caught: Error) => caught,
+  );
+  t.ok(error, 'ready() rejects');
+  t.match(error?.message, /^openapi.yaml operations without a handler: /);
+  for (const { operationId } of documentOperations.filter((op) => !['getLiveness', 'getReadiness'].includes(op.operationId))) {
+    t.match(error?.message, operationId);
+  }
+  t.notMatch(error?.message, 'getLiveness');
+});
+
+t.test('an operation cannot be given two handlers', async (t) => {
+  const app = await freshApp(t);
+  t.throws(() => app.openapi.route(app, 'getLiveness', async () => ({ status: 'ok' })), /operation getLiveness registered twice/);
+  t.throws(() => app.openapi.route(app, 'launchRocket', async () => ({})), /openapi.yaml has no operation launchRocket/);
+});
+
+t.test('/openapi.json serves openapi.yaml as JSON', async (t) => {
+  const app = await freshApp(t);
+  const response = await app.inject({ method: 'GET', url: '/openapi.json' });
+  t.equal(response.statusCode, 200);
+  t.match(response.headers['content-type'], /^application\/json/);
+  const served = response.json();
+  t.same(Object.keys(served.paths), Object.keys(document.paths), 'the same paths, in the same order');
+  t.strictSame(served, JSON.parse(JSON.stringify(parse(specText))), 'the whole document, unchanged');
+});
+
+t.test('/docs serves Swagger UI for the document', async (t) => {
+  const app = await freshApp(t);
+  const page = await app.inject({ method: 'GET', url: '/docs' });
+  t.equal(page.statusCode, 200);
+  t.match(page.headers['content-type'], /^text\/html/);
+  t.match(page.body, /swagger-ui/i);
+  const spec = await app.inject({ method: 'GET', url: '/docs/json' });
+  t.equal(spec.statusCode, 200);
+  t.same(Object.keys(spec.json().paths), Object.keys(document.paths), 'the UI reads the same document');
+});
+
+t.test('/asyncapi.json is the event contract built for this deployment: its topic prefix, partitions and broker', async (t) => {
+  const app = await freshApp(t, { TOPIC_PREFIX: 'contract-test.', TOPIC_PARTITIONS: '7', KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9092' });
+  const response = await app.inject({ method: 'GET', url: '/asyncapi.json' });
+  t.equal(response.statusCode, 200);
+  t.match(response.headers['content-type'], /^application\/json/);
+  const expected = buildAsyncApiDocument({ topicPrefix: 'contract-test.', partitions: 7, servers: { kafka: 'kafka-1:9092' } });
+  t.strictSame(response.json(), JSON.parse(JSON.stringify(expected)));
+  t.match(response.body, '"address":"contract-test.herald.products"', 'topic names carry the prefix');
+});
+
+t.test('/asyncapi.json lists no server when the embedded broker is used', async (t) => {
+  const app = await freshApp(t, { TOPIC_PREFIX: 'embedded.', KAFKA_BROKERS: '' });
+  const served = (await app.inject({ method: 'GET', url: '/asyncapi.json' })).json();
+  const expected = buildAsyncApiDocument({ topicPrefix: 'embedded.', partitions: 3 });
+  t.strictSame(served, JSON.parse(JSON.stringify(expected)));
+});
+
+t.test('contract.generated.ts is exactly what openapi-typescript makes of openapi.yaml', async (t) => {
+  const generatedPath = fileURLToPath(new URL('../src/openapi/contract.generated.ts', import.meta.url));
+  const expected = `${COMMENT_HEADER}${astToString(await openapiTS(pathToFileURL(defaultSpecPath)))}`;
+  const actual = readFileSync(generatedPath, 'utf8');
+  t.equal(
+    actual,
+    expected,
+    'regenerate with `cd apps/api && npx openapi-typescript ../../openapi.yaml -o src/openapi/contract.generated.ts`',
+  );
+});
