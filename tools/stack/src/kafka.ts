@@ -30,6 +30,11 @@ export interface KafkaOptions {
   logFile?: string;
   /** Extra or overriding server.properties entries. */
   config?: Record<string, string | number | boolean>;
+  /**
+   * JVM flags appended after the defaults (later flags win), e.g.
+   * ['-XX:TieredStopAtLevel=4', '-Xmx1g'] for a benchmark that wants full JIT.
+   */
+  jvmArgs?: string[];
 }
 
 export interface KafkaBroker {
@@ -180,7 +185,7 @@ export async function startKafka(options: KafkaOptions = {}): Promise<KafkaBroke
   const service = new ManagedService({
     name: `Kafka ${KAFKA_VERSION} on ${brokers}`,
     command: 'java',
-    args: [...JVM_ARGS, `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', install.classpath, 'kafka.Kafka', configFile],
+    args: [...JVM_ARGS, ...(options.jvmArgs ?? []), `-Dlog4j2.configurationFile=${log4jFile}`, '-cp', install.classpath, 'kafka.Kafka', configFile],
     logFile,
     probe: () => brokerAnswers(brokers),
     readyTimeoutMs: 90_000,

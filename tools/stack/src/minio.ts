@@ -52,7 +52,9 @@ export async function ensureMinio(): Promise<MinioInstall> {
   mkdirSync(binDir, { recursive: true });
   const env = { ...process.env, GOBIN: binDir };
   const failures: string[] = [];
-  for (const version of ['latest', MINIO_FALLBACK_VERSION]) {
+  // HERALD_MINIO_VERSION pins a version (any go module query) instead of @latest.
+  const first = process.env.HERALD_MINIO_VERSION || 'latest';
+  for (const version of [...new Set([first, MINIO_FALLBACK_VERSION])]) {
     const result = await run('go', ['install', `${MINIO_MODULE}@${version}`], { env });
     if (result.code === 0 && existsSync(binary)) return { binary };
     failures.push(`go install ${MINIO_MODULE}@${version} failed${result.code === null ? ' (is Go installed and on PATH?)' : ''}:\n${lastLines(result.output, 15)}`);
