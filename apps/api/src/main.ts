@@ -18,8 +18,18 @@ try {
 
 const logger = pino({ level: config.logLevel, name: 'herald' });
 
+// Signals are handled from the first moment: a Ctrl-C during start-up still stops what was started.
+const starting = startHerald(config, logger);
+closeWithGrace({ delay: config.shutdownTimeoutMs + 5_000, logger }, async ({ signal, err }) => {
+  if (err) logger.error({ err }, 'shutting down after an error');
+  else logger.info({ signal }, 'shutting down');
+  const herald = await starting.catch(() => undefined);
+  await herald?.close();
+  logger.info('stopped');
+});
+
 try {
-  const herald = await startHerald(config, logger);
+  const herald = await starting;
   const base = herald.url.replace('0.0.0.0', 'localhost').replace('127.0.0.1', 'localhost');
   logger.info(
     {
@@ -44,13 +54,6 @@ try {
       '',
     ].join('\n') + '\n',
   );
-
-  closeWithGrace({ delay: config.shutdownTimeoutMs + 5_000, logger }, async ({ signal, err }) => {
-    if (err) logger.error({ err }, 'shutting down after an error');
-    else logger.info({ signal }, 'shutting down');
-    await herald.close();
-    logger.info('stopped');
-  });
 } catch (error) {
   logger.fatal({ err: error, reason: String(error) }, 'Herald failed to start');
   process.exit(1);

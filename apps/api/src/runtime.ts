@@ -96,52 +96,62 @@ function describeTransport(config: Config, transport: EventTransport) {
  * `close()` undoes it in reverse: stop taking requests, flush the publisher, close connections.
  */
 export async function startHerald(config: Config, logger: Logger): Promise<Herald> {
-  let embedded: EmbeddedDatabase | undefined;
-  if (!config.databaseUrl) {
-    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
-    logger.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
-  }
-  const databaseUrl = config.databaseUrl ?? embedded!.databaseUrl;
-  const applied = await migrateUp(databaseUrl, logger.child({ name: 'migrations' }));
-  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-
-  const transport = createTransport(config, logger);
-  const topics = ensureTopicsInBackground(transport, config, logger);
-  const pool = createPool(databaseUrl, config.dbPoolMax, 'herald-api');
-  pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
-
-  const publisher = startPublisher({
-    settings: {
-      databaseUrl,
-      batchSize: config.outbox.batchSize,
-      sweepIntervalMs: config.outbox.sweepIntervalMs,
-      retryMaxMs: config.outbox.retryMaxMs,
-      retentionHours: config.outbox.retentionHours,
-      maxMessageBytes: MAX_MESSAGE_BYTES,
-      logLevel: config.logLevel,
-    },
-    describeTransport: describeTransport(config, transport),
-    log: logger.child({ name: 'publisher' }),
-  });
-
-  const app = await buildApp({ config, pool, publisher }, logger);
-  const address = await app.listen({ host: config.host, port: config.port });
-
-  return {
-    app,
-    pool,
-    publisher,
-    transport,
-    databaseUrl,
-    topicsReady: topics.ready,
-    url: address,
-    async close() {
-      topics.stop();
-      await app.close();
-      await publisher.stop(config.shutdownTimeoutMs);
-      await transport.close();
-      await pool.end();
-      await embedded?.stop();
-    },
+  // Whatever was started is stopped again, in reverse, if a later step fails.
+  const started: Array<() => Promise<unknown>> = [];
+  const undo = async () => {
+    for (const stop of started.splice(0).reverse()) await stop().catch(() => {});
   };
+  try {
+    let embedded: EmbeddedDatabase | undefined;
+    if (!config.databaseUrl) {
+      embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPostgresPort);
+      started.push(() => embedded!.stop());
+      logger.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
+    }
+    const databaseUrl = config.databaseUrl ?? embedded!.databaseUrl;
+    const applied = await migrateUp(databaseUrl, logger.child({ name: 'migrations' }));
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+    const transport = createTransport(config, logger);
+    started.push(() => transport.close());
+    const topics = ensureTopicsInBackground(transport, config, logger);
+    started.push(async () => topics.stop());
+    const pool = createPool(databaseUrl, config.dbPoolMax, 'herald-api');
+    pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
+    started.push(() => pool.end());
+
+    const publisher = startPublisher({
+      settings: {
+        databaseUrl,
+        batchSize: config.outbox.batchSize,
+        sweepIntervalMs: config.outbox.sweepIntervalMs,
+        retryMaxMs: config.outbox.retryMaxMs,
+        retentionHours: config.outbox.retentionHours,
+        maxMessageBytes: MAX_MESSAGE_BYTES,
+        logLevel: config.logLevel,
+      },
+      describeTransport: describeTransport(config, transport),
+      log: logger.child({ name: 'publisher' }),
+    });
+    started.push(() => publisher.stop(config.shutdownTimeoutMs));
+
+    const app = await buildApp({ config, pool, publisher }, logger);
+    started.push(() => app.close());
+    const address = await app.listen({ host: config.host, port: config.port });
+
+    return {
+      app,
+      pool,
+      publisher,
+      transport,
+      databaseUrl,
+      topicsReady: topics.ready,
+      url: address,
+      // Reverse order of start: stop taking requests, flush the publisher, close connections.
+      close: undo,
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
 }
