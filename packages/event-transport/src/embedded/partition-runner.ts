@@ -47,7 +47,9 @@ export function startPartitionRunner(options: PartitionRunnerOptions): Partition
         continue;
       }
       try {
-        await handler(record);
+        // A copy per delivery, as Kafka hands out fresh objects: a handler that edits its record
+        // must not change what other groups (or a redelivery) receive.
+        await handler({ ...record, headers: { ...record.headers } });
       } catch (error) {
         logger.warn(
           { err: error, groupId, topic: log.topic, partition: log.partition, offset: record.offset },

@@ -19,18 +19,25 @@ export const PRODUCER_RETRY: RetryOptions = { retries: 3, initialRetryTime: 200,
  * - idempotent, acks=-1 (all in-sync replicas), one request in flight per broker: per-key order
  *   holds and kafkajs's internal retries never write a record twice;
  * - send() calls are applied one after another, in call order;
- * - after a failed send() the underlying kafkajs producer is discarded and the next send()
- *   starts a fresh one (new connection, new producer id). kafkajs rolls back its sequence
- *   numbers when a request fails, so if the broker did store that request and the next batch
- *   reused the same sequence numbers, the broker would take the new batch for a duplicate and
- *   drop it silently. A fresh producer id rules that out; the price is a possible duplicate of
- *   the failed batch, which at-least-once consumers deduplicate anyway. It is also what makes the
- *   same EventProducer object work again once the cluster is back after an outage.
+ * - the same EventProducer object keeps working after an outage: a later send() goes through
+ *   once the cluster is back.
+ *
+ * What happens after a failed send() matters for duplicates and, worse, for losses. kafkajs
+ * rolls back its sequence numbers when a request fails, yet the broker may have stored that
+ * request (the acknowledgement was what got lost). Retrying the *identical* batch on the same
+ * kafkajs producer then reuses the same sequence numbers and the broker recognises it as a
+ * duplicate: stored once. Sending a *different* batch with those sequence numbers would be taken
+ * for the duplicate and silently dropped. So after a failure the kafkajs producer is kept only
+ * for a retry of the identical batch; any other batch (or a failure that is not about reaching
+ * the cluster) first gets a fresh kafkajs producer, i.e. a new producer id. The price of that
+ * path is a possible duplicate of the failed batch, which at-least-once consumers tolerate.
  */
 export function createKafkaProducer(options: KafkaConnectionOptions, logger: TransportLogger = silentLogger): EventProducer {
   const kafka: Kafka = createKafkaClient(options, PRODUCER_RETRY, logger);
   const ackTimeout = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   let current: Producer | undefined;
+  /** The batch of the last send() if it failed without a clear answer: it may be stored. */
+  let unconfirmed: OutgoingMessage[] | undefined;
   let disconnected = false;
   let queue: Promise<void> = Promise.resolve();
 
@@ -62,6 +69,8 @@ export function createKafkaProducer(options: KafkaConnectionOptions, logger: Tra
   async function sendNow(messages: OutgoingMessage[]): Promise<void> {
     if (disconnected) throw new TransportError('ERR_TRANSPORT_CLOSED', 'The producer is disconnected');
     if (messages.length === 0) return;
+    if (unconfirmed && !sameBatch(unconfirmed, messages)) await discard();
+    unconfirmed = undefined;
     const producer = await connected();
     try {
       const results = await producer.sendBatch({ acks: -1, timeout: ackTimeout, topicMessages: byTopic(messages) });
@@ -73,9 +82,14 @@ export function createKafkaProducer(options: KafkaConnectionOptions, logger: Tra
         );
       }
     } catch (error) {
-      await discard();
-      logger.warn({ err: error, messages: messages.length }, 'Kafka send failed; the producer will reconnect');
-      throw fromKafkaError(error, 'ERR_TRANSPORT_SEND_FAILED', 'Sending to Kafka');
+      const failure = fromKafkaError(error, 'ERR_TRANSPORT_SEND_FAILED', 'Sending to Kafka');
+      if (failure.code === 'ERR_TRANSPORT_UNAVAILABLE') {
+        unconfirmed = messages.map((message) => ({ ...message, headers: { ...message.headers } }));
+      } else {
+        await discard();
+      }
+      logger.warn({ err: error, code: failure.code, messages: messages.length }, 'Kafka send failed');
+      throw failure;
     }
   }
 
@@ -111,4 +125,15 @@ function byTopic(messages: OutgoingMessage[]): Array<{ topic: string; messages: 
     list.push({ key: message.key, value: message.value, headers: { ...message.headers } });
   }
   return [...topics].map(([topic, list]) => ({ topic, messages: list }));
+}
+
+function sameBatch(a: OutgoingMessage[], b: OutgoingMessage[]): boolean {
+  return a.length === b.length && a.every((message, index) => sameMessage(message, b[index]!));
+}
+
+function sameMessage(a: OutgoingMessage, b: OutgoingMessage): boolean {
+  if (a.topic !== b.topic || a.key !== b.key || a.value !== b.value) return false;
+  const aHeaders = Object.entries(a.headers ?? {});
+  const bHeaders = b.headers ?? {};
+  return aHeaders.length === Object.keys(bHeaders).length && aHeaders.every(([name, value]) => bHeaders[name] === value);
 }
