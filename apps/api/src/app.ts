@@ -10,11 +10,17 @@ import { openApiPlugin } from './plugins/openapi.js';
 import { productRoutes } from './products/routes.js';
 import { createProductService } from './products/service.js';
 import type { Publisher } from './publisher/publisher.js';
+import type { EventHub } from './stream/event-hub.js';
+import { streamRoutes } from './stream/routes.js';
+import type { ReplaySource } from './stream/sse-stream.js';
 
 export interface AppDependencies {
   config: Config;
   pool: Pool;
   publisher: Publisher;
+  eventHub: EventHub;
+  /** The event log SSE resumes read from; absent when no log is configured. */
+  replaySource?: ReplaySource;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -27,7 +33,7 @@ export async function buildApp(
   deps: AppDependencies,
   logger: FastifyServerOptions['loggerInstance'] | boolean = false,
 ): Promise<FastifyInstance> {
-  const { config, pool, publisher } = deps;
+  const { config, pool, publisher, eventHub } = deps;
   const app = Fastify({
     ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimitBytes,
@@ -58,6 +64,17 @@ export async function buildApp(
     topicPrefix: config.topicPrefix,
     partitions: config.topicPartitions,
     kafkaBrokers: config.kafkaBrokers,
+  });
+  await app.register(streamRoutes, {
+    hub: eventHub,
+    replaySource: deps.replaySource,
+    settings: {
+      heartbeatMs: config.sse.heartbeatMs,
+      maxBufferedBytes: config.sse.maxBufferedBytes,
+      maxPendingEvents: 10_000,
+      replayPageSize: 500,
+      replayMaxEvents: 50_000,
+    },
   });
   await app.register(productRoutes, {
     service: createProductService({

@@ -25,6 +25,9 @@ const configSchema = {
     OUTBOX_RETENTION_HOURS: { type: 'number', minimum: 0, maximum: 8760, default: 24 },
     PUBLISH_RETRY_MAX_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+    SSE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 15000, default: 15000 },
+    SSE_MAX_BUFFERED_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
+    SSE_RECENT_EVENTS: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
   },
   additionalProperties: true,
 } as const;
@@ -52,6 +55,11 @@ export interface Config {
     retryMaxMs: number;
   };
   shutdownTimeoutMs: number;
+  sse: {
+    heartbeatMs: number;
+    maxBufferedBytes: number;
+    recentEvents: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -81,6 +89,9 @@ type RawConfig = {
   OUTBOX_RETENTION_HOURS: number;
   PUBLISH_RETRY_MAX_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
+  SSE_HEARTBEAT_MS: number;
+  SSE_MAX_BUFFERED_BYTES: number;
+  SSE_RECENT_EVENTS: number;
 };
 
 /** Turns "env/PORT must be <= 65535" into "PORT must be <= 65535 (got "70000")". */
@@ -124,5 +135,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryMaxMs: raw.PUBLISH_RETRY_MAX_MS,
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    sse: {
+      heartbeatMs: raw.SSE_HEARTBEAT_MS,
+      maxBufferedBytes: raw.SSE_MAX_BUFFERED_BYTES,
+      recentEvents: raw.SSE_RECENT_EVENTS,
+    },
   };
 }

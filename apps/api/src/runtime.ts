@@ -16,6 +16,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-post
 import { migrateUp } from './db/migrate.js';
 import { createPool, type Pool } from './db/pool.js';
 import { startPublisher, type Publisher } from './publisher/publisher.js';
+import { createEventHub, type EventHub } from './stream/event-hub.js';
 
 /** Kafka's default `message.max.bytes`; larger records would be refused by the broker anyway. */
 const MAX_MESSAGE_BYTES = 1_000_000;
@@ -26,6 +27,7 @@ export interface Herald {
   pool: Pool;
   publisher: Publisher;
   transport: EventTransport;
+  eventHub: EventHub;
   databaseUrl: string;
   /** Resolves true once the topics exist (false if closed before); writes do not wait for it. */
   topicsReady: Promise<boolean>;
@@ -114,8 +116,8 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
 
     const transport = createTransport(config, logger);
     started.push(() => transport.close());
-    const topics = ensureTopicsInBackground(transport, config, logger);
-    started.push(async () => topics.stop());
+    const topicsState = ensureTopicsInBackground(transport, config, logger);
+    started.push(async () => topicsState.stop());
     const pool = createPool(databaseUrl, config.dbPoolMax, 'herald-api');
     pool.on('error', (error) => logger.warn({ err: error }, 'idle database connection failed'));
     started.push(() => pool.end());
@@ -135,7 +137,22 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
     });
     started.push(() => publisher.stop(config.shutdownTimeoutMs));
 
-    const app = await buildApp({ config, pool, publisher }, logger);
+    const topicNames = (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, config.topicPrefix));
+    const eventHub = createEventHub({
+      transport,
+      topics: topicNames,
+      groupPrefix: config.topicPrefix,
+      recentCapacity: config.sse.recentEvents,
+      log: logger.child({ name: 'event-hub' }),
+    });
+    // The hub subscribes once the topics exist; until then there is nothing to stream.
+    void topicsState.ready.then(async (ready) => {
+      if (!ready) return;
+      await eventHub.start();
+      started.push(() => eventHub.stop());
+    }).catch((error) => logger.error({ err: error }, 'event stream subscription failed'));
+
+    const app = await buildApp({ config, pool, publisher, eventHub }, logger);
     started.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port });
 
@@ -145,7 +162,8 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
       publisher,
       transport,
       databaseUrl,
-      topicsReady: topics.ready,
+      eventHub,
+      topicsReady: topicsState.ready,
       url: address,
       // Reverse order of start: stop taking requests, flush the publisher, close connections.
       close: undo,

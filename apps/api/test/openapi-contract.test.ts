@@ -3,6 +3,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildAsyncApiDocument } from '@herald/event-schemas';
 import Fastify, { type FastifyInstance } from 'fastify';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import type { EventHub } from '../src/stream/event-hub.js';
 import t from 'tap';
 import { parse } from 'yaml';
 import { buildApp } from '../src/app.js';
@@ -42,11 +43,19 @@ const stubPublisher: Publisher = {
   stop: async () => {},
 };
 
+// The route table does not depend on the stream's subscription; a hub that never receives anything will do.
+const idleHub: EventHub = {
+  start: async () => {},
+  attach: () => ({ recent: [], detach() {} }),
+  listenerCount: () => 0,
+  stop: async () => {},
+};
+
 const pool = createPool(testServerUrl(), 1, 'herald-contract-test');
 t.teardown(() => pool.end());
 
 async function freshApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), pool, publisher: stubPublisher });
+  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), pool, publisher: stubPublisher, eventHub: idleHub });
   t.teardown(() => app.close());
   return app;
 }

@@ -84,6 +84,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live event stream (Server-Sent Events)
+         * @description `text/event-stream`. Each message has `id:` = the event id, `event:` = the event type and
+         *     `data:` = the CloudEvent as JSON. A comment line (`: heartbeat`) is sent at least every
+         *     15 s. To resume after a disconnect, send the last id received as `Last-Event-ID` (header,
+         *     or the `last_event_id` query parameter for clients that cannot set headers): the events
+         *     after it are replayed from the event log, then the stream continues live, with no gap and
+         *     no duplicate at the seam. A client that reads too slowly gets a final `event: overflow`
+         *     message and is disconnected; it can reconnect and resume.
+         */
+        get: operations["streamEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -526,6 +552,34 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+        };
+    };
+    streamEvents: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated event types to receive (default all), e.g. `LowStockWarning,ProductCreated`. */
+                types?: string;
+                /** @description Same as the Last-Event-ID header, for clients that cannot set headers. */
+                last_event_id?: string;
+            };
+            header?: {
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
         };
     };
     getLiveness: {

@@ -1,0 +1,46 @@
+import { isEventType } from '@herald/event-schemas';
+import type { FastifyInstance } from 'fastify';
+import { HttpProblem } from '../errors.js';
+import type { EventHub } from './event-hub.js';
+import { openEventStream, type ReplaySource, type StreamSettings } from './sse-stream.js';
+
+export interface StreamRoutesOptions {
+  hub: EventHub;
+  replaySource: ReplaySource | undefined;
+  settings: StreamSettings;
+}
+
+function parseTypes(value: string | undefined): ReadonlySet<string> | undefined {
+  if (value === undefined) return undefined;
+  const types = value.split(',');
+  const unknown = types.filter((type) => !isEventType(type));
+  if (unknown.length > 0) {
+    throw new HttpProblem('HERALD_VALIDATION_FAILED', `unknown event types: ${unknown.join(', ')}`, [
+      { in: 'query', field: 'types', message: `unknown event types: ${unknown.join(', ')}` },
+    ]);
+  }
+  return new Set(types);
+}
+
+/**
+ * `GET /api/v1/events/stream`. Authentication, once it exists, goes in an onRequest hook of this
+ * plugin; EventSource cannot set headers, so it will accept the token as a query parameter too.
+ */
+export async function streamRoutes(app: FastifyInstance, { hub, replaySource, settings }: StreamRoutesOptions) {
+  const open = new Set<() => void>();
+  const track = (close: () => void) => {
+    open.add(close);
+    return () => open.delete(close);
+  };
+  // Streams never end on their own; close them so a shutdown is not held up by them.
+  app.addHook('preClose', async () => {
+    for (const close of [...open]) close();
+  });
+
+  app.openapi.route(app, 'streamEvents', async (request, reply) => {
+    const query = request.query as { types?: string; last_event_id?: string };
+    const types = parseTypes(query.types);
+    const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? query.last_event_id;
+    await openEventStream({ request, reply, hub, replaySource, types, lastEventId, settings, track });
+  });
+}

@@ -1,0 +1,141 @@
+import type { HeraldEvent } from '@herald/event-schemas';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { EventHub } from './event-hub.js';
+
+/** Where events older than this instance's recent ring come from (the notifier's event log). */
+export interface ReplaySource {
+  /** Events logged after `eventId`, in log order; undefined when the id is not in the log. */
+  after(eventId: string, options: { limit: number }): Promise<HeraldEvent[] | undefined>;
+}
+
+export interface StreamSettings {
+  heartbeatMs: number;
+  /** Bytes a client may have waiting in its socket buffer before it is cut off. */
+  maxBufferedBytes: number;
+  /** Live events held back while a resume is being replayed; past it the client is cut off. */
+  maxPendingEvents: number;
+  replayPageSize: number;
+  replayMaxEvents: number;
+}
+
+export interface OpenStreamOptions {
+  request: FastifyRequest;
+  reply: FastifyReply;
+  hub: EventHub;
+  replaySource: ReplaySource | undefined;
+  types: ReadonlySet<string> | undefined;
+  lastEventId: string | undefined;
+  settings: StreamSettings;
+  /** Registered so the server can end every stream when it shuts down. */
+  track: (close: () => void) => () => void;
+}
+
+const frame = (event: HeraldEvent) => `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+const control = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/**
+ * Serves one SSE client: optional replay after Last-Event-ID, then live events, with no gap and
+ * no duplicate at the seam. Live events arriving during the replay are held back and sent after
+ * it, minus those the replay already sent. A client that cannot keep up (its socket buffer grows
+ * past `maxBufferedBytes`) is told with a final `overflow` event and disconnected, so a slow
+ * reader never makes the server hold an unbounded backlog.
+ */
+export async function openEventStream(options: OpenStreamOptions): Promise<void> {
+  const { request, reply, hub, types, lastEventId, settings } = options;
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-cache, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+    'x-request-id': request.id,
+  });
+  // Ask EventSource to reconnect quickly; it resends the last id it saw.
+  res.write('retry: 2000\n\n');
+
+  let closed = false;
+  let replaying = true;
+  const pending: HeraldEvent[] = [];
+  const sentDuringReplay = new Set<string>();
+
+  const close = (final?: string) => {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    subscription.detach();
+    untrack();
+    if (final) res.write(final);
+    res.end();
+    // A client that stopped reading never drains the final bytes; don't wait for it forever.
+    setTimeout(() => res.destroy(), 5_000).unref();
+  };
+
+  const send = (event: HeraldEvent): void => {
+    if (closed || (types && !types.has(event.type))) return;
+    res.write(frame(event));
+    if (res.writableLength > settings.maxBufferedBytes) {
+      request.log.warn({ buffered: res.writableLength }, 'stream: client too slow, disconnecting');
+      close(control('overflow', { reason: 'client too slow', last_event_id: event.id }));
+    }
+  };
+
+  const subscription = hub.attach((event) => {
+    if (!replaying) return send(event);
+    pending.push(event);
+    if (pending.length > settings.maxPendingEvents) close(control('overflow', { reason: 'too many events during replay' }));
+  });
+  const untrack = options.track(() => close());
+  const heartbeat = setInterval(() => !closed && res.write(': heartbeat\n\n'), settings.heartbeatMs);
+  res.on('close', () => close());
+
+  if (lastEventId) {
+    for (const event of await eventsAfter(lastEventId, subscription.recent, options)) {
+      if (closed) return;
+      sentDuringReplay.add(event.id);
+      send(event);
+    }
+  }
+  replaying = false;
+  for (const event of pending.splice(0)) if (!sentDuringReplay.has(event.id)) send(event);
+  sentDuringReplay.clear();
+}
+
+/**
+ * The events a client that last saw `lastEventId` has missed. Exact when that event is in this
+ * instance's recent ring (the order the client saw). Otherwise the event log is read after it, and
+ * recent events newer than it (event ids are time-ordered UUIDv7) complete what the log has not
+ * yet recorded.
+ */
+async function eventsAfter(
+  lastEventId: string,
+  recent: readonly HeraldEvent[],
+  options: OpenStreamOptions,
+): Promise<HeraldEvent[]> {
+  const index = recent.findIndex((event) => event.id === lastEventId);
+  if (index >= 0) return recent.slice(index + 1);
+
+  const { replaySource, settings, reply } = options;
+  const replayed: HeraldEvent[] = [];
+  let cursor = lastEventId;
+  let known = true;
+  if (replaySource) {
+    while (replayed.length < settings.replayMaxEvents) {
+      const page = await replaySource.after(cursor, { limit: settings.replayPageSize });
+      if (page === undefined) {
+        known = cursor !== lastEventId;
+        break;
+      }
+      replayed.push(...page);
+      if (page.length < settings.replayPageSize) break;
+      cursor = page[page.length - 1]!.id;
+    }
+  }
+  if (!known || !replaySource) {
+    // The client's position is lost (too old, or no log): say so, so it can reload its state.
+    reply.raw.write(control('resync', { reason: 'last event id not found; replay unavailable', last_event_id: lastEventId }));
+  }
+  const seen = new Set(replayed.map((event) => event.id));
+  const newer = recent.filter((event) => event.id > lastEventId && !seen.has(event.id));
+  return [...replayed, ...newer];
+}
