@@ -7,6 +7,7 @@ const HERALD_VARIABLES = [
   'HOST', 'PORT', 'LOG_LEVEL', 'DATABASE_URL', 'DB_POOL_MAX', 'DATA_DIR', 'EMBEDDED_POSTGRES_PORT', 'KAFKA_BROKERS',
   'KAFKA_CLIENT_ID', 'TOPIC_PREFIX', 'TOPIC_PARTITIONS', 'EVENT_SOURCE', 'BODY_LIMIT_BYTES', 'OUTBOX_BATCH_SIZE',
   'OUTBOX_SWEEP_INTERVAL_MS', 'OUTBOX_RETENTION_HOURS', 'PUBLISH_RETRY_MAX_MS', 'SHUTDOWN_TIMEOUT_MS',
+  'SSE_HEARTBEAT_MS', 'SSE_MAX_BUFFERED_BYTES', 'SSE_RECENT_EVENTS',
 ];
 const setAside = Object.fromEntries(HERALD_VARIABLES.filter((name) => name in process.env).map((name) => [name, process.env[name]]));
 for (const name of HERALD_VARIABLES) delete process.env[name];
@@ -42,6 +43,7 @@ t.test('with nothing set, every setting has its documented default', async (t) =
     bodyLimitBytes: 65536,
     outbox: { batchSize: 500, sweepIntervalMs: 500, retentionHours: 24, retryMaxMs: 30000 },
     shutdownTimeoutMs: 10000,
+    sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576, recentEvents: 10000 },
   });
 });
 
@@ -65,6 +67,9 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     OUTBOX_RETENTION_HOURS: '0.5',
     PUBLISH_RETRY_MAX_MS: '5000',
     SHUTDOWN_TIMEOUT_MS: '2000',
+    SSE_HEARTBEAT_MS: '1000',
+    SSE_MAX_BUFFERED_BYTES: '2048',
+    SSE_RECENT_EVENTS: '0',
   });
   t.strictSame(config, {
     host: '0.0.0.0',
@@ -82,6 +87,7 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     bodyLimitBytes: 1048576,
     outbox: { batchSize: 100, sweepIntervalMs: 250, retentionHours: 0.5, retryMaxMs: 5000 },
     shutdownTimeoutMs: 2000,
+    sse: { heartbeatMs: 1000, maxBufferedBytes: 2048, recentEvents: 0 },
   });
 });
 
@@ -154,6 +160,9 @@ const invalid: Array<[string, string, string]> = [
   ['OUTBOX_RETENTION_HOURS', 'a day', 'must be number'],
   ['PUBLISH_RETRY_MAX_MS', '50', 'must be >= 100'],
   ['SHUTDOWN_TIMEOUT_MS', '99', 'must be >= 100'],
+  ['SSE_HEARTBEAT_MS', '60000', 'must be <= 15000'],
+  ['SSE_MAX_BUFFERED_BYTES', '100', 'must be >= 1024'],
+  ['SSE_RECENT_EVENTS', '-1', 'must be >= 0'],
 ];
 
 for (const [name, value, problem] of invalid) {
