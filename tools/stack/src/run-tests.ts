@@ -5,11 +5,11 @@
 // and ends with one line "N passed, N failed, N skipped" counted from tap's
 // actual TAP output. Other arguments go to tap unchanged.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './paths.js';
 import { findFreePort } from './ports.js';
+import { ownedTempDir } from './service.js';
 import { STACK_ENV_VARS, startStack } from './stack.js';
 import { countTap, createTapCounter, summaryLine, type TapCounts } from './tap-summary.js';
 import { ensureTapBuilt } from './tap-build.js';
@@ -40,8 +40,12 @@ async function startPostgres(): Promise<string> {
     for (const listener of listeners(event)) if (!before.get(event)!.has(listener)) process.removeListener(event, listener);
   }
   const port = await findFreePort();
+  // initdb wants an empty dir, so the data goes one level below our temp dir,
+  // which the postgres user (when running as root) must be able to traverse.
+  const baseDir = ownedTempDir('herald-pg-');
+  chmodSync(baseDir, 0o755);
   const pg = new EmbeddedPostgres({
-    databaseDir: mkdtempSync(join(tmpdir(), 'herald-pg-')),
+    databaseDir: join(baseDir, 'data'),
     port,
     user: 'herald',
     password: 'herald',
@@ -70,7 +74,7 @@ function hasReporterArg(args: string[]): boolean {
 async function runTap(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; counts: TapCounts }> {
   const tapBin = join(repoRoot, 'node_modules', '.bin', 'tap');
   const streamTap = !process.stdout.isTTY && !hasReporterArg(args);
-  const outDir = mkdtempSync(join(tmpdir(), 'herald-tap-'));
+  const outDir = ownedTempDir('herald-tap-');
   const outFile = join(outDir, 'results.tap');
   try {
     const tapArgs = streamTap ? args : [`--output-file=${outFile}`, ...args];

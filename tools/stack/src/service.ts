@@ -1,5 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { onExit } from 'signal-exit';
@@ -49,14 +61,52 @@ function installExitHook(): void {
   // re-raises a signal when nobody else handles it, and always runs on exit.
   onExit(() => {
     for (const service of live) service.killSync();
-    for (const dir of ownedDirs) rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+    for (const dir of ownedDirs) removeQuietly(dir);
   });
+}
+
+function removeQuietly(dir: string): void {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    // a dying service may still be writing; the next sweep gets it
+  }
+}
+
+const OWNER_FILE = '.owner-pid';
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A process killed with SIGKILL never runs its exit hook, so its temp dirs
+ * stay behind; remove those whose owner process is gone.
+ */
+function sweepStaleDirs(prefix: string): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(prefix)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      const owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+      if (owner > 0 && owner !== process.pid && !pidAlive(owner)) removeQuietly(dir);
+    } catch {
+      // not ours, or being created right now
+    }
+  }
 }
 
 /** A temp dir that is deleted when the Node process exits. */
 export function ownedTempDir(prefix: string): string {
   installExitHook();
+  sweepStaleDirs(prefix);
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  writeFileSync(join(dir, OWNER_FILE), String(process.pid));
   ownedDirs.add(dir);
   return dir;
 }
@@ -187,6 +237,7 @@ export class ManagedService {
     await this.#exit;
     clearTimeout(timer);
     signal(-child.pid, 'SIGKILL'); // any straggler left in the group
+    await groupGone(child.pid);
   }
 
   /** Immediate SIGKILL of the service and its wrapper (simulates a crash). */
@@ -196,11 +247,29 @@ export class ManagedService {
     child.ref();
     signal(-child.pid, 'SIGKILL');
     await this.#exit;
+    await groupGone(child.pid);
   }
 
   /** Synchronous variant for process exit handlers. */
   killSync(): void {
     if (this.#child?.pid) signal(-this.#child.pid, 'SIGKILL');
+  }
+}
+
+/**
+ * The wrapper can exit a moment before a SIGKILLed service is fully gone (and
+ * its port released); restarting on the same port must wait for the whole
+ * process group.
+ */
+async function groupGone(pgid: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      process.kill(-pgid, 0);
+    } catch {
+      return;
+    }
+    await sleep(20);
   }
 }
 

@@ -80,6 +80,21 @@ t.test('a service that exits during startup fails with its log', { timeout: 15_0
   await t.rejects(service.start(), /doomed exited \(code 4\)[\s\S]*no config file/);
 });
 
+t.test('a service that never gets ready is killed after the timeout, with its log', { timeout: 15_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-service-test-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const service = new ManagedService({
+    name: 'stuck',
+    command: process.execPath,
+    args: ['-e', 'console.log("waiting for godot"); setInterval(() => {}, 1000)'],
+    logFile: join(dir, 'stuck.log'),
+    probe: async () => false,
+    readyTimeoutMs: 1_000,
+  });
+  await t.rejects(service.start(), /stuck did not become ready within 1 s[\s\S]*waiting for godot/);
+  t.equal(service.running, false, 'the stuck process was killed');
+});
+
 t.test('a service does not outlive a parent killed with SIGKILL', { timeout: 30_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'herald-service-test-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
