@@ -104,3 +104,13 @@ t.test('without a dataDir nothing is written and a new broker starts empty', asy
   t.teardown(() => second.close());
   await t.rejects(second.consumerLag(group, [topic]), { code: 'ERR_TRANSPORT_UNKNOWN_TOPIC' });
 });
+
+t.test('a second open broker on the same dataDir is refused until the first is closed', async (t) => {
+  const dataDir = await dataDirFor(t);
+  const first = createEmbeddedBroker({ dataDir });
+  t.throws(() => createEmbeddedBroker({ dataDir }), { code: 'ERR_TRANSPORT_STORAGE_FAILED' });
+  await first.close();
+  const second = createEmbeddedBroker({ dataDir });
+  await second.close();
+  t.pass('after close() the directory can be opened again');
+});

@@ -32,3 +32,25 @@ t.test('Kafka admin calls of an unreachable cluster reject with ERR_TRANSPORT_UN
   await t.rejects(transport.ensureTopics(['some-topic'], 1), { code: 'ERR_TRANSPORT_UNAVAILABLE' });
   await t.rejects(transport.consumerLag('some-group', ['some-topic']), { code: 'ERR_TRANSPORT_UNAVAILABLE' });
 });
+
+t.test("kafkajs's own log lines reach the transport logger, its errors as warnings", async (t) => {
+  const lines: Array<{ level: string; obj: Record<string, unknown>; msg?: string }> = [];
+  const capture =
+    (level: string) =>
+    (obj: object, msg?: string): void => {
+      lines.push({ level, obj: obj as Record<string, unknown>, msg });
+    };
+  const logger = { debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') };
+  const producer = createKafkaProducer({ brokers: [`127.0.0.1:${await closedPort()}`], clientId: 'herald-test-logs' }, logger);
+  t.teardown(() => producer.disconnect());
+  await t.rejects(producer.send([message('some-topic', 'k', 'v')]));
+
+  const fromKafkajs = lines.filter((line) => typeof line.obj.kafkajs === 'string');
+  t.ok(fromKafkajs.length > 0, 'kafkajs lines were logged');
+  t.ok(fromKafkajs.every((line) => line.msg?.startsWith('kafkajs: ')), 'marked as coming from kafkajs');
+  t.ok(
+    fromKafkajs.some((line) => line.level === 'warn' && line.obj.kafkajsLevel === 'error'),
+    'a kafkajs error arrives as a warning that keeps its original level',
+  );
+  t.notOk(lines.some((line) => line.level === 'debug' || line.level === 'info'), "nothing below 'warn' by default");
+});

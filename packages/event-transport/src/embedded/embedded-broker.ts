@@ -14,7 +14,8 @@ import type {
   PartitionLag,
   TransportLogger,
 } from '../types.js';
-import { createGroupCoordinator, type GroupCoordinator, type GroupMember } from './group-coordinator.js';
+import { createEmbeddedConsumer } from './embedded-consumer.js';
+import { createGroupCoordinator, type GroupCoordinator } from './group-coordinator.js';
 import { partitionForKey } from './murmur2.js';
 import { openOffsetStore, type OffsetStore } from './offset-store.js';
 import { openPartitionLog, type PartitionLog } from './partition-log.js';
@@ -57,11 +58,25 @@ export interface EmbeddedBroker extends EventTransport {
   setAvailable(available: boolean): void;
 }
 
-const DEFAULT_REDELIVERY_DELAY_MS = 1000;
+/**
+ * Data directories held by open brokers of this process. Two brokers appending to the same logs
+ * would interleave their records and corrupt both; refusing the second one says so at once.
+ * (Two processes sharing a dataDir are just as wrong, but cannot be detected as reliably.)
+ */
+const dataDirsInUse = new Set<string>();
 
 export function createEmbeddedBroker(options: EmbeddedBrokerOptions = {}): EmbeddedBroker {
   const logger = options.logger ?? silentLogger;
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
+  if (dataDir !== undefined) {
+    if (dataDirsInUse.has(dataDir)) {
+      throw new TransportError(
+        'ERR_TRANSPORT_STORAGE_FAILED',
+        `${dataDir} is already used by an open embedded broker of this process; close() it first`,
+      );
+    }
+    dataDirsInUse.add(dataDir);
+  }
   const storage = dataDir === undefined ? undefined : createStorage(dataDir);
   const topics = new Map<string, PartitionLog[]>();
   const availabilityChanged = createWakeup();
@@ -201,33 +216,10 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Embed
     },
 
     createConsumer(consumerOptions: ConsumerOptions): EventConsumer {
-      const memberId = nextMemberId++;
-      let member: GroupMember | undefined;
-      const consumer: EventConsumer = {
-        async run(handler) {
-          const { coordinator } = await usable();
-          if (member) throw new TransportError('ERR_TRANSPORT_CONSUMER_FAILED', 'This consumer is already running');
-          consumerOptions.topics.forEach((topic) => logsOf(topic));
-          member = {
-            memberId,
-            topics: [...consumerOptions.topics],
-            fromBeginning: consumerOptions.fromBeginning ?? true,
-            redeliveryDelayMs: consumerOptions.redeliveryDelayMs ?? DEFAULT_REDELIVERY_DELAY_MS,
-            handler,
-          };
-          runningConsumers.add(consumer);
-          await coordinator.join(consumerOptions.groupId, member);
-        },
-        async stop() {
-          if (!member || !coordinator || !offsets) return;
-          const leaving = member;
-          member = undefined;
-          await coordinator.leave(consumerOptions.groupId, leaving);
-          runningConsumers.delete(consumer);
-          await offsets.flush();
-        },
-      };
-      return consumer;
+      return createEmbeddedConsumer(
+        { usable, assertTopicExists: logsOf, running: runningConsumers, memberId: nextMemberId++ },
+        consumerOptions,
+      );
     },
 
     async consumerLag(groupId, names) {
@@ -272,13 +264,17 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Embed
     async close() {
       if (closed) return;
       closed = true;
-      for (const port of ports) port.close();
-      ports.clear();
-      await ready.catch(() => {});
-      await Promise.all([...runningConsumers].map((consumer) => consumer.stop()));
-      await offsets?.flush();
-      await adminQueue;
-      await Promise.all([...topics.values()].flat().map((log) => log.close()));
+      try {
+        for (const port of ports) port.close();
+        ports.clear();
+        await ready.catch(() => {});
+        await Promise.all([...runningConsumers].map((consumer) => consumer.stop()));
+        await offsets?.flush();
+        await adminQueue;
+        await Promise.all([...topics.values()].flat().map((log) => log.close()));
+      } finally {
+        if (dataDir !== undefined) dataDirsInUse.delete(dataDir);
+      }
     },
   };
   return broker;

@@ -93,6 +93,13 @@ export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logg
         retry: CONSUMER_RETRY,
       });
       consumer = created;
+      created.on(created.events.CRASH, ({ payload }) => {
+        // With restart, kafkajs reconnects by itself (as through a broker outage); without, this
+        // consumer has stopped for good and only this log line says so.
+        const entry = { err: payload.error, groupId: options.groupId, restart: payload.restart };
+        if (payload.restart) logger.warn(entry, 'Kafka consumer crashed; kafkajs restarts it');
+        else logger.error(entry, 'Kafka consumer crashed and will not restart');
+      });
       stopRequested = new AbortController();
       const { signal } = stopRequested;
       try {

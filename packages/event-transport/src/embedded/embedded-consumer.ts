@@ -1,0 +1,54 @@
+import { TransportError } from '../errors.js';
+import { assertTopicName } from '../internal/validate.js';
+import type { ConsumerOptions, EventConsumer } from '../types.js';
+import type { GroupCoordinator, GroupMember } from './group-coordinator.js';
+import type { OffsetStore } from './offset-store.js';
+
+const DEFAULT_REDELIVERY_DELAY_MS = 1000;
+
+/** What a consumer needs from its broker. */
+export interface EmbeddedConsumerContext {
+  /** Rejects once the broker is closed (or could not load its data). */
+  usable(): Promise<{ offsets: OffsetStore; coordinator: GroupCoordinator }>;
+  /** Throws ERR_TRANSPORT_UNKNOWN_TOPIC for a topic that was never created. */
+  assertTopicExists(topic: string): void;
+  /** Consumers currently in a group, so that the broker's close() can stop them. */
+  running: Set<EventConsumer>;
+  memberId: number;
+}
+
+/** A member of an embedded consumer group; the group coordinator does the delivering. */
+export function createEmbeddedConsumer(context: EmbeddedConsumerContext, options: ConsumerOptions): EventConsumer {
+  let joined: { member: GroupMember; offsets: OffsetStore; coordinator: GroupCoordinator } | undefined;
+
+  const consumer: EventConsumer = {
+    async run(handler) {
+      const { offsets, coordinator } = await context.usable();
+      if (joined) throw new TransportError('ERR_TRANSPORT_CONSUMER_FAILED', 'This consumer is already running');
+      for (const topic of options.topics) {
+        assertTopicName(topic);
+        context.assertTopicExists(topic);
+      }
+      const member: GroupMember = {
+        memberId: context.memberId,
+        topics: [...options.topics],
+        fromBeginning: options.fromBeginning ?? true,
+        redeliveryDelayMs: options.redeliveryDelayMs ?? DEFAULT_REDELIVERY_DELAY_MS,
+        handler,
+      };
+      joined = { member, offsets, coordinator };
+      context.running.add(consumer);
+      await coordinator.join(options.groupId, member);
+    },
+
+    async stop() {
+      if (!joined) return;
+      const { member, offsets, coordinator } = joined;
+      joined = undefined;
+      await coordinator.leave(options.groupId, member);
+      context.running.delete(consumer);
+      await offsets.flush();
+    },
+  };
+  return consumer;
+}
