@@ -41,16 +41,15 @@ t.test('a Kafka producer and consumer survive a broker crash, with the same obje
 
   await broker.kill();
   const started = Date.now();
-  await t.rejects(producer.send([message(topic, 'product-1', 'during')]), { name: 'TransportError' });
+  const during = [message(topic, 'product-1', 'during'), message(topic, 'product-2', 'during')];
+  await t.rejects(producer.send(during), { code: 'ERR_TRANSPORT_UNAVAILABLE' });
   t.ok(Date.now() - started < 20_000, 'the send during the outage failed within seconds');
 
   await broker.start();
-  // The caller's own retry loop, as the outbox relay has it: same producer object throughout.
-  await eventually(() => producer.send([message(topic, 'product-1', 'after'), message(topic, 'product-2', 'after')]), {
-    timeoutMs: 120_000,
-    intervalMs: 500,
-  });
-  t.pass('a later send through the same producer succeeded');
+  // The caller's own retry loop, as the outbox relay has it: the same batch, the same producer.
+  await eventually(() => producer.send(during), { timeoutMs: 120_000, intervalMs: 500 });
+  t.pass('retrying the same batch through the same producer succeeded once the broker was back');
+  await producer.send([message(topic, 'product-1', 'after'), message(topic, 'product-2', 'after')]);
 
   const values = await eventually(
     () => {
@@ -62,8 +61,7 @@ t.test('a Kafka producer and consumer survive a broker crash, with the same obje
     },
     { timeoutMs: 120_000 },
   );
-  t.equal(values.one[0], 'before', 'product-1: the record from before the crash came first');
-  t.equal(values.one.at(-1), 'after', 'product-1: the record from after the crash came last');
-  t.equal(values.two.at(-1), 'after', 'the consumer that ran through the crash kept consuming');
+  t.same(values.one, ['before', 'during', 'after'], 'product-1: each record once, in order');
+  t.same(values.two, ['before', 'during', 'after'], 'product-2: the consumer that ran through the crash kept consuming');
   await consumer.stop();
 });

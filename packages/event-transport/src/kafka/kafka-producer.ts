@@ -41,8 +41,18 @@ export function createKafkaProducer(options: KafkaConnectionOptions, logger: Tra
   let disconnected = false;
   let queue: Promise<void> = Promise.resolve();
 
-  async function connected(): Promise<Producer> {
-    if (current) return current;
+  let connecting: Promise<Producer> | undefined;
+
+  /** The kafkajs producer, connecting one first if needed; concurrent callers share it. */
+  function connected(): Promise<Producer> {
+    if (current) return Promise.resolve(current);
+    connecting ??= connectNew().finally(() => {
+      connecting = undefined;
+    });
+    return connecting;
+  }
+
+  async function connectNew(): Promise<Producer> {
     const producer = kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1,
