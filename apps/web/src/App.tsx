@@ -1,0 +1,58 @@
+import { useCallback, useMemo, useState } from 'react';
+import type { HeraldEvent } from './api/types.js';
+import { EventList } from './components/EventList.js';
+import { EventRateChart } from './components/EventRateChart.js';
+import { Header } from './components/Header.js';
+import { InventoryCards, inventorySource } from './components/InventoryCards.js';
+import { LowStockToasts } from './components/LowStockToasts.js';
+import { ProductsTable } from './components/ProductsTable.js';
+import { useEventRates } from './hooks/useEventRates.js';
+import { useInventory } from './hooks/useInventory.js';
+import { useProducts } from './hooks/useProducts.js';
+import { prependEvents } from './state/event-log.js';
+import { summaryFromInventory, summaryFromProducts } from './state/inventory-summary.js';
+import { addToasts, dismissToast, isLowStockWarning, type LowStockToast } from './state/low-stock-alerts.js';
+import { useEventStream } from './stream/useEventStream.js';
+
+export function App() {
+  const products = useProducts();
+  const inventory = useInventory();
+  const rates = useEventRates(60);
+  const [events, setEvents] = useState<HeraldEvent[]>([]);
+  const [toasts, setToasts] = useState<LowStockToast[]>([]);
+  const [warnings, setWarnings] = useState(0);
+
+  const onEvents = (batch: HeraldEvent[]) => {
+    setEvents((log) => prependEvents(log, batch));
+    rates.addEvents(batch);
+    const lowStock = batch.filter(isLowStockWarning).length;
+    if (lowStock > 0) {
+      setToasts((current) => addToasts(current, batch));
+      setWarnings((n) => n + lowStock);
+    }
+    // Every event is about a product: the table and the figures follow.
+    products.refresh();
+    inventory.refresh();
+  };
+  const stream = useEventStream({ onEvents });
+
+  const dismiss = useCallback((id: string) => setToasts((current) => dismissToast(current, id)), []);
+  const skuById = useMemo(() => new Map(products.products.map((p) => [p.id, p.sku])), [products.products]);
+  const skuOf = useCallback((id: string) => skuById.get(id), [skuById]);
+  const summary = inventory.inventory ? summaryFromInventory(inventory.inventory) : summaryFromProducts(products.products);
+
+  return (
+    <div className="app">
+      <Header status={stream.status} onRetry={stream.reconnectNow} warnings={warnings} onResetWarnings={() => setWarnings(0)} />
+      <main className="layout">
+        <InventoryCards summary={summary} source={inventorySource(inventory.inventory ? inventory.inventory.updated_at : undefined)} />
+        <EventRateChart rates={rates.rates} now={rates.now} note={rates.error ? 'analytics unavailable, counting live events only' : undefined} />
+        <div className="columns">
+          <EventList events={events} skuOf={skuOf} />
+          <ProductsTable products={products.products} loading={products.loading} error={products.error} />
+        </div>
+      </main>
+      <LowStockToasts toasts={toasts} onDismiss={dismiss} />
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import type { EventType } from '../api/types.js';
+
+/** How each event type looks: one colour per type in the chips, the list and the chart. */
+export const EVENT_TYPE_META: Record<EventType, { label: string; color: string }> = {
+  ProductCreated: { label: 'Created', color: '#2563eb' },
+  ProductUpdated: { label: 'Updated', color: '#7c3aed' },
+  ProductDeleted: { label: 'Deleted', color: '#64748b' },
+  StockAdjusted: { label: 'Stock adjusted', color: '#0d9488' },
+  LowStockWarning: { label: 'Low stock', color: '#ea580c' },
+};
+
+const unknownType = { label: 'Other', color: '#94a3b8' };
+
+export function metaOf(type: string): { label: string; color: string } {
+  return (EVENT_TYPE_META as Record<string, { label: string; color: string }>)[type] ?? unknownType;
+}

@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { browserUnavailable, openDashboard, runDashboardScenario } from './dashboard-scenario.js';
+import { startFakeApi, type FakeApi } from './helpers/fake-api.js';
+
+const distDir = fileURLToPath(new URL('../dist', import.meta.url));
+const skip = !existsSync(`${distDir}/index.html`)
+  ? 'apps/web/dist is missing: build the dashboard first (npm run build -w apps/web)'
+  : browserUnavailable();
+
+async function withFakeApi(t: { teardown(fn: () => unknown): void }): Promise<FakeApi> {
+  const api = await startFakeApi({ distDir });
+  t.teardown(() => api.close());
+  return api;
+}
+
+/** Waits until `check` holds, polling; fails the wait after `timeoutMs`. */
+async function until(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+t.test('dashboard in a browser', { skip: skip ?? false }, async (t) => {
+  t.test('a product created below its threshold shows a low-stock toast within 2 s', async (t) => {
+    const api = await withFakeApi(t);
+    const result = await runDashboardScenario({
+      baseUrl: api.baseUrl,
+      async createLowStockProduct() {
+        // A little traffic first, so the list and the chart have something to show.
+        api.adjustStock('TEA-GREEN-100G', -12, 'order #4411');
+        api.adjustStock('COF-ETH-500G', 24, 'delivery');
+        api.adjustStock('GRINDER-HAND', -9, 'order #4412');
+        const response = await fetch(`${api.baseUrl}/api/v1/products`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ sku: 'TEA-JASMINE-50G', name: 'Jasmine pearls 50 g', price: { amount: 1150, currency: 'EUR' }, stock: 3, low_stock_threshold: 10 }),
+        });
+        t.equal(response.status, 201, 'the product is created');
+        return { sku: 'TEA-JASMINE-50G' };
+      },
+    });
+    t.match(result.toastText, /Jasmine pearls 50 g/, 'the toast names the product');
+    t.match(result.toastText, /TEA-JASMINE-50G/, 'and its sku');
+    t.match(result.toastText, /3 left/, 'and its stock');
+    t.ok(result.toastLatencyMs < 2000, `toast after ${result.toastLatencyMs} ms`);
+    t.ok(result.badgeCount >= 2, `the header badge counts the warnings (${result.badgeCount})`);
+    t.equal(result.productRowHighlighted, true, 'the new product appears in the table, highlighted as low stock');
+    t.ok(existsSync(result.screenshotPath), `screenshot saved to ${result.screenshotPath}`);
+  });
+
+  t.test('the products table holds every page of products, low-stock rows highlighted', async (t) => {
+    const api = await withFakeApi(t);
+    const dashboard = await openDashboard(api.baseUrl);
+    t.teardown(() => dashboard.close());
+    const rows = dashboard.page.locator('[data-testid="product-row"]');
+    await dashboard.page.waitForFunction((n) => document.querySelectorAll('[data-testid="product-row"]').length === n, api.products.length);
+    t.equal(await rows.count(), api.products.length, `all ${api.products.length} products over several pages of 5`);
+    const lowRows = dashboard.page.locator('[data-testid="product-row"][data-low-stock="true"]');
+    t.equal(await lowRows.count(), api.products.filter((p) => p.low_stock).length, 'each low-stock product is highlighted');
+    t.same(dashboard.pageErrors, [], 'no errors in the page');
+  });
+
+  t.test('events can be filtered by type and expanded to their JSON', async (t) => {
+    const api = await withFakeApi(t);
+    const dashboard = await openDashboard(api.baseUrl);
+    t.teardown(() => dashboard.close());
+    const { page } = dashboard;
+    api.adjustStock('KETTLE-GOOSE-1L', -1, 'order #1');
+    api.createProduct({ sku: 'CUP-TASTING', name: 'Tasting cup', price: { amount: 700, currency: 'EUR' }, stock: 50 });
+    await page.locator('[data-testid="event-row"]').nth(1).waitFor();
+    t.same(await page.locator('[data-testid="event-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type'))), ['ProductCreated', 'StockAdjusted'], 'newest first');
+
+    await page.getByRole('button', { name: /^Created/ }).click();
+    t.same(await page.locator('[data-testid="event-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type'))), ['StockAdjusted'], 'a type switched off is hidden');
+
+    await page.locator('[data-testid="event-row"] button').first().click();
+    const json = await page.locator('.event-json').innerText();
+    t.equal(JSON.parse(json).id, api.events.at(-2)!.id, 'clicking an event shows its CloudEvent');
+  });
+
+  t.test('after an overflow the dashboard resumes with last_event_id and misses nothing', async (t) => {
+    const api = await withFakeApi(t);
+    const dashboard = await openDashboard(api.baseUrl);
+    t.teardown(() => dashboard.close());
+    const { page } = dashboard;
+    api.adjustStock('TEA-EARL-250G', -2, 'before the overflow');
+    const seenBefore = api.events.at(-1)!.id;
+    await page.locator('[data-testid="event-row"]').first().waitFor();
+
+    api.overflowStreams();
+    api.adjustStock('TEA-EARL-250G', -3, 'while disconnected'); // no stream open: only a replay can deliver it
+    await until(() => api.streamRequests.some((r) => r.url.searchParams.get('last_event_id') === seenBefore), 5000, 'a reconnect with last_event_id');
+    await page.locator('[data-testid="event-row"]', { hasText: 'while disconnected' }).waitFor({ timeout: 5000 });
+    await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor();
+    t.equal(await page.locator('[data-testid="event-row"]').count(), 2, 'the missed event is replayed, none twice');
+  });
+
+  t.test('a dropped stream is resumed by the browser with Last-Event-ID', async (t) => {
+    const api = await withFakeApi(t);
+    const dashboard = await openDashboard(api.baseUrl);
+    t.teardown(() => dashboard.close());
+    const { page } = dashboard;
+    api.adjustStock('FILTER-V60-100', -10, 'before the drop');
+    const seenBefore = api.events.at(-1)!.id;
+    await page.locator('[data-testid="event-row"]').first().waitFor();
+
+    api.dropStreams();
+    await until(() => api.streamRequests.some((r) => r.lastEventIdHeader === seenBefore), 8000, 'a reconnect with the Last-Event-ID header');
+    await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor();
+    api.adjustStock('FILTER-V60-100', -5, 'after the drop');
+    await page.locator('[data-testid="event-row"]', { hasText: 'after the drop' }).waitFor({ timeout: 5000 });
+    t.pass('live again after the drop');
+  });
+
+  t.test('while the stream is refused the indicator says so, and it recovers by itself', async (t) => {
+    const api = await withFakeApi(t);
+    const dashboard = await openDashboard(api.baseUrl);
+    t.teardown(() => dashboard.close());
+    const { page } = dashboard;
+    api.refuseStreams(true);
+    api.dropStreams();
+    await page.locator('[data-testid="connection-status"]:not([data-status="connected"])').waitFor({ timeout: 8000 });
+    t.not(await page.locator('[data-testid="connection-status"]').getAttribute('data-status'), 'connected', 'not shown as connected');
+    api.refuseStreams(false);
+    await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: 10_000 });
+    t.pass('connected again');
+  });
+});
