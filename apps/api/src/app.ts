@@ -71,6 +71,7 @@ export async function buildApp(
     settings: {
       heartbeatMs: config.sse.heartbeatMs,
       maxBufferedBytes: config.sse.maxBufferedBytes,
+      slowClientGraceMs: 2_000,
       maxPendingEvents: 10_000,
       replayPageSize: 500,
       replayMaxEvents: 50_000,

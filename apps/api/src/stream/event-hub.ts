@@ -7,6 +7,8 @@ export interface HubLogger {
   warn(obj: object, msg?: string): void;
 }
 
+const YIELD_EVERY = 50;
+
 /** Receives every event the hub sees, in the order it sees them. */
 export type HubListener = (event: HeraldEvent) => void;
 
@@ -38,6 +40,7 @@ export function createEventHub(options: EventHubOptions): EventHub {
   const listeners = new Set<HubListener>();
   const recent: HeraldEvent[] = [];
   let consumer: EventConsumer | undefined;
+  let sinceYield = 0;
 
   function receive(event: HeraldEvent) {
     recent.push(event);
@@ -60,6 +63,12 @@ export function createEventHub(options: EventHubOptions): EventHub {
           return;
         }
         receive(parsed.event);
+        // A backlog arrives as a burst of records; yielding now and then lets sockets flush
+        // between them, so a client that keeps up is not mistaken for a slow one.
+        if (++sinceYield >= YIELD_EVERY) {
+          sinceYield = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
       });
     },
     attach(listener) {

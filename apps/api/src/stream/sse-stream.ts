@@ -10,8 +10,12 @@ export interface ReplaySource {
 
 export interface StreamSettings {
   heartbeatMs: number;
-  /** Bytes a client may have waiting in its socket buffer before it is cut off. */
+  /**
+   * Bytes a client may have waiting in its socket buffer. Above it for longer than
+   * `slowClientGraceMs` (or above four times it at any moment), the client is cut off.
+   */
   maxBufferedBytes: number;
+  slowClientGraceMs: number;
   /** Live events held back while a resume is being replayed; past it the client is cut off. */
   maxPendingEvents: number;
   replayPageSize: number;
@@ -71,11 +75,19 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
     setTimeout(() => res.destroy(), 5_000).unref();
   };
 
+  let overLimitSince: number | undefined;
   const send = (event: HeraldEvent): void => {
     if (closed || (types && !types.has(event.type))) return;
     res.write(frame(event));
-    if (res.writableLength > settings.maxBufferedBytes) {
-      request.log.warn({ buffered: res.writableLength }, 'stream: client too slow, disconnecting');
+    const buffered = res.writableLength;
+    if (buffered <= settings.maxBufferedBytes) {
+      overLimitSince = undefined;
+      return;
+    }
+    overLimitSince ??= Date.now();
+    const tooLong = Date.now() - overLimitSince > settings.slowClientGraceMs;
+    if (tooLong || buffered > 4 * settings.maxBufferedBytes) {
+      request.log.warn({ buffered }, 'stream: client too slow, disconnecting');
       close(control('overflow', { reason: 'client too slow', last_event_id: event.id }));
     }
   };

@@ -1,0 +1,151 @@
+import { createEvent } from '@herald/event-schemas';
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import t from 'tap';
+import { eventually, readTopic, startTestHerald, validProduct, type TestHerald } from '../helpers/herald.js';
+import { openSse, type SseMessage } from '../helpers/sse-client.js';
+
+const slowClientScript = fileURLToPath(new URL('./fixtures/slow-sse-client.py', import.meta.url));
+const streamUrl = (herald: TestHerald, query = '') => `${herald.url}/api/v1/events/stream${query}`;
+const ids = (messages: SseMessage[]) => messages.filter((m) => m.id).map((m) => m.id!);
+
+async function createProduct(herald: TestHerald, overrides: Record<string, unknown> = {}) {
+  const response = await herald.request({ method: 'POST', url: '/api/v1/products', body: validProduct(overrides) });
+  return response.json() as { id: string };
+}
+
+t.test('each message carries the event id, the event type and the CloudEvent as data', async (t) => {
+  const herald = await startTestHerald(t, { SSE_HEARTBEAT_MS: '200' });
+  const client = openSse(streamUrl(herald));
+  t.teardown(() => client.close());
+  const response = await client.response;
+  t.match(response.headers['content-type'], /^text\/event-stream/);
+
+  await eventually(async () => herald.eventHub.listenerCount() === 1);
+  const product = await createProduct(herald, { stock: 1, low_stock_threshold: 5 });
+  await client.waitFor((m) => ids(m).length >= 2);
+  const [created, warning] = client.messages.filter((m) => m.id);
+  t.equal(created!.event, 'ProductCreated');
+  t.equal(warning!.event, 'LowStockWarning');
+  const data = JSON.parse(created!.data);
+  t.equal(data.id, created!.id, 'id: is the event id');
+  t.equal(data.subject, product.id);
+  t.equal(data.specversion, '1.0');
+
+  await eventually(async () => client.comments.includes('heartbeat'), 5_000);
+  t.pass('heartbeat comments keep the connection alive');
+});
+
+t.test('types=... receives only the listed event types', async (t) => {
+  const herald = await startTestHerald(t);
+  const client = openSse(streamUrl(herald, '?types=LowStockWarning'));
+  t.teardown(() => client.close());
+  await eventually(async () => herald.eventHub.listenerCount() === 1);
+  await createProduct(herald, { stock: 50 });
+  const low = await createProduct(herald, { stock: 1 });
+  await client.waitFor((m) => m.length >= 1);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.same(client.messages.map((m) => [m.event, JSON.parse(m.data).subject]), [['LowStockWarning', low.id]]);
+});
+
+t.test('an unknown type in the filter is a 400 naming the parameter', async (t) => {
+  const herald = await startTestHerald(t);
+  const response = await herald.request({ method: 'GET', url: '/api/v1/events/stream?types=ProductCreated,Nope' });
+  t.equal(response.statusCode, 400);
+  t.equal(response.json().errors[0].field, 'types');
+});
+
+t.test('a client that reconnects with Last-Event-ID while events keep flowing ends with every event exactly once', async (t) => {
+  const herald = await startTestHerald(t);
+  const received: SseMessage[] = [];
+  let client = openSse(streamUrl(herald));
+  await eventually(async () => herald.eventHub.listenerCount() === 1);
+
+  // A steady writer in the background while the client is cut off three times.
+  let writing = true;
+  const writer = (async () => {
+    let count = 0;
+    while (writing) {
+      await createProduct(herald);
+      count += 1;
+      await new Promise((resolve) => setTimeout(resolve, 15));
+    }
+    return count;
+  })();
+
+  for (let cut = 0; cut < 3; cut++) {
+    await client.waitFor((m) => ids(m).length >= 5);
+    client.close();
+    received.push(...client.messages.filter((m) => m.id));
+    const last = received[received.length - 1]!.id!;
+    await new Promise((resolve) => setTimeout(resolve, 100)); // events flow while disconnected
+    client = openSse(streamUrl(herald), { 'last-event-id': last });
+  }
+  writing = false;
+  const written = await writer;
+  const topic = await readTopic(herald.transport, herald.topic, (r) => r.length >= written, 30_000, 0);
+  await client.waitFor((m) => received.length + ids(m).length >= topic.length, 30_000);
+  received.push(...client.messages.filter((m) => m.id));
+  client.close();
+
+  const receivedIds = ids(received);
+  t.equal(new Set(receivedIds).size, receivedIds.length, 'no event twice');
+  t.same([...receivedIds].sort(), topic.map((r) => r.event.id).sort(), 'every event, none missing');
+  // Partitions interleave differently for different readers; within a product the order is fixed.
+  const bySubject = (events: Array<{ id: string; subject: string }>) =>
+    events.reduce<Record<string, string[]>>((acc, e) => ((acc[e.subject] ??= []).push(e.id), acc), {});
+  t.same(
+    bySubject(received.map((m) => JSON.parse(m.data))),
+    bySubject(topic.map((r) => r.event)),
+    'per product, the stream keeps the topic order',
+  );
+});
+
+t.test('a resume from an id the server cannot place is announced with a resync event', async (t) => {
+  const herald = await startTestHerald(t);
+  const client = openSse(streamUrl(herald, `?last_event_id=${randomUUID()}`));
+  t.teardown(() => client.close());
+  await client.waitFor((m) => m.some((x) => x.event === 'resync'));
+  t.pass('the client is told its position is lost');
+});
+
+t.test('a client that stops reading is cut off with an overflow event and the server lets go of it', async (t) => {
+  const herald = await startTestHerald(t, { SSE_MAX_BUFFERED_BYTES: '262144' });
+  const { hostname, port } = new URL(herald.url);
+  const slow = spawn('python3', [slowClientScript, hostname, port, '/api/v1/events/stream'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  t.teardown(() => slow.kill());
+  let slowOutput = '';
+  slow.stdout.on('data', (chunk) => (slowOutput += chunk));
+  const healthy = openSse(streamUrl(herald));
+  t.teardown(() => healthy.close());
+  await eventually(async () => herald.eventHub.listenerCount() === 2 && slowOutput.includes('connected'));
+
+  // Several MB of events (more than the server's socket send buffer), written straight into the outbox.
+  const total = 3000;
+  const now = new Date().toISOString();
+  const events = Array.from({ length: total }, () => {
+    const id = randomUUID();
+    return createEvent({
+      type: 'ProductCreated',
+      subject: id,
+      source: '/herald/test',
+      data: { product: { id, sku: `S-${id.slice(0, 8)}`, name: 'x'.repeat(200), description: 'y'.repeat(2000), price: { amount: 1, currency: 'EUR' }, stock: 5, low_stock_threshold: 1, created_at: now, updated_at: now, version: 1 } },
+    });
+  });
+  await herald.pool.query(
+    `INSERT INTO outbox (event_id, event_type, topic, message_key, payload)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[])`,
+    [events.map((e) => e.id), events.map((e) => e.type), events.map(() => herald.topic), events.map((e) => e.subject), events.map((e) => JSON.stringify(e))],
+  );
+  herald.publisher.nudge();
+
+  await eventually(async () => herald.eventHub.listenerCount() === 1, 60_000);
+  t.pass('the slow client was detached from the hub');
+  await healthy.waitFor((m) => ids(m).length >= total, 60_000);
+  t.equal(ids(healthy.messages).length, total, 'a client that keeps up gets everything');
+
+  slow.stdin.write('read now\n');
+  await new Promise((resolve) => slow.once('exit', resolve));
+  t.match(slowOutput, /event: overflow/, 'the slow client is told why it was disconnected');
+});
