@@ -27,7 +27,11 @@ export type EventHandler = (event: HeraldEvent, context: HandlerContext) => Prom
 export interface ConsumerDefinition {
   /** Consumer group name without prefix, e.g. `notifier`. Also names the dead-letter topic. */
   name: string;
-  /** Topic keys or full names to subscribe to (full names, already prefixed). */
+  /**
+   * Topics to subscribe to: a key of `topics` from @herald/event-schemas (e.g. `products`) is
+   * turned into its name with the runtime's prefix; anything else is taken as a full topic name,
+   * used as given (so already prefixed).
+   */
   topics: string[];
   handle: EventHandler;
   /** Event types this consumer acts on; others are acknowledged without calling `handle`. Default: all. */
@@ -38,6 +42,11 @@ export interface ConsumerDefinition {
    * never dead-lettered, so an outage delays work but never drops it. Default: none.
    */
   isTransient?: (error: unknown) => boolean;
+  /**
+   * Where the group starts the first time it runs (it has no committed offset yet): true, the
+   * oldest retained record (the default); false, only records published from then on.
+   */
+  fromBeginning?: boolean;
 }
 
 export interface ConsumerRuntimeOptions {
@@ -46,7 +55,11 @@ export interface ConsumerRuntimeOptions {
   prefix?: string;
   /** Tries of a non-transient failure before the event is dead-lettered. Default 5. */
   maxAttempts?: number;
-  /** Backoff between tries: exponential from `initialBackoffMs` up to `maxBackoffMs`, with jitter. */
+  /**
+   * Backoff between tries: exponential from `initialBackoffMs` up to `maxBackoffMs`, with jitter
+   * (each wait is between half and all of the exponential value). Defaults 200 ms and 10 000 ms.
+   * Also paces the retries of a dead letter the broker did not acknowledge.
+   */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
   /** How many recently handled event ids are remembered to skip redeliveries. Default 10 000. */
@@ -94,6 +107,43 @@ export interface DeadLetter {
   source: { topic: string; partition: number; offset: string };
   /** The original record value. */
   value: string;
+  /** The original key; null when it was empty or null (a dead letter always carries a string key). */
   key: string | null;
+  /** The original headers, without the dead-letter ones (e.g. trace context to carry over). */
+  headers: Record<string, string>;
+  /**
+   * True once the re-drive command republished it: its offset is below the committed offset of
+   * the re-drive group, or it was re-driven ahead of that point and logged (see redriveDeadLetters).
+   */
   redriven: boolean;
+}
+
+/** Which dead-letter topic to read: the one of consumer `name` under `prefix`. */
+export interface DeadLetterQuery {
+  /** The consumer's name, as in its ConsumerDefinition. */
+  name: string;
+  prefix?: string;
+  /** How long reading to the end of the topic (or re-driving) may take before it fails. Default 30 000 ms. */
+  timeoutMs?: number;
+  log?: TransportLogger;
+}
+
+export interface RedriveOptions extends DeadLetterQuery {
+  /** Only dead letters of these events; default all that were not re-driven yet. */
+  eventIds?: readonly string[];
+  /**
+   * Puts the event back on its way, e.g. by writing it to the API's outbox. Resolve only once it
+   * is durably accepted: the dead letter is marked re-driven right after. A rejection stops the
+   * re-drive (what was republished before stays marked) and is rethrown.
+   */
+  republish: (deadLetter: DeadLetter) => Promise<void>;
+}
+
+export interface RedriveResult {
+  /** Event ids republished by this call, one entry per dead letter, in dead-letter order. */
+  redriven: string[];
+  /** Dead letters not re-driven yet that this call left as they are, and why. */
+  skipped: Array<{ offset: string; reason: string }>;
+  /** Ids from `eventIds` that match no dead letter waiting to be re-driven. */
+  notFound: string[];
 }
