@@ -48,6 +48,8 @@ async function up(): Promise<void> {
 class UsageError extends Error {}
 
 async function main(argv: string[]): Promise<void> {
+  // The AWS SDK's "Node 22 will be required" notice is noise for a dev tool.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const [command, ...rest] = argv;
   if (command === 'provision') return provision(rest[0]);
   if (command === 'up') return up();
