@@ -1,0 +1,28 @@
+import type { ConsumerDefinition } from '@herald/consumer-runtime';
+import { isTransientEventLogError, type EventLog } from '@herald/event-log';
+import { topics } from '@herald/event-schemas';
+import { logEvent } from './handlers/log-event.js';
+
+/** Consumer group (before the prefix) and dead-letter topic name of the notifier. */
+export const NOTIFIER_CONSUMER_NAME = 'notifier';
+
+/**
+ * The notifier consumer: every event on every product topic goes into the event log.
+ * DynamoDB being unreachable, slow or throttling is transient: the runtime pauses and retries the
+ * same event without committing it, so an outage delays logging but never skips an event.
+ */
+export function notifierConsumer(options: { eventLog: EventLog }): ConsumerDefinition {
+  const { eventLog } = options;
+  return {
+    name: NOTIFIER_CONSUMER_NAME,
+    // Topic keys: the runtime puts the deployment's prefix in front.
+    topics: Object.keys(topics),
+    async handle(event, context) {
+      const outcome = await logEvent(event, { eventLog, signal: context.signal });
+      if (outcome === 'duplicate') {
+        context.log.debug({ eventId: event.id, eventType: event.type }, 'event already logged; nothing to do');
+      }
+    },
+    isTransient: isTransientEventLogError,
+  };
+}

@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+interface DynaliteOptions {
+  path?: string;
+  createTableMs?: number;
+  deleteTableMs?: number;
+  updateTableMs?: number;
+}
+
+export interface EmbeddedDynamoDbOptions {
+  /** LevelDB folder; in memory when omitted. */
+  path?: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+}
+
+export interface EmbeddedDynamoDb {
+  /** e.g. `http://127.0.0.1:41234` */
+  endpoint: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * dynalite (DynamoDB's API on LevelDB) in this process: the event log's store for tests and for
+ * the embedded default. Loaded lazily so deployments against DynamoDB never load LevelDB.
+ */
+export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {}): Promise<EmbeddedDynamoDb> {
+  const require = createRequire(import.meta.url);
+  const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
+  if (options.path) mkdirSync(options.path, { recursive: true });
+  const server = dynalite({
+    ...(options.path ? { path: options.path } : {}),
+    createTableMs: 20,
+    deleteTableMs: 20,
+    updateTableMs: 20,
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    close: () =>
+      (closing ??= new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((error) => (error ? reject(error) : resolve()));
+      })),
+  };
+}

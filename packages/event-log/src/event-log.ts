@@ -1,0 +1,311 @@
+import {
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  type AttributeValue,
+  type QueryCommandInput,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import type { HeraldEvent } from '@herald/event-schemas';
+import { EVENT_LOG_ERROR_CODES, EventLogError } from './errors.js';
+import { ATTR, HOUR_MS, INDEX, floorHour, fromItem, hourBucket, hourBuckets, padMs, toItem, type LoggedEvent } from './keys.js';
+import { ensureTable } from './table.js';
+import type { EventLog, EventLogOptions, RequestOptions } from './types.js';
+
+const DEFAULT_TTL_GRACE_SECONDS = 7 * 24 * 3600;
+const BATCH_WRITE_MAX = 25;
+const LEASE_PREFIX = 'lease#';
+
+type Item = Record<string, AttributeValue>;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (error as { name?: string }).name === 'ConditionalCheckFailedException'
+  );
+}
+
+function isEventItem(item: Item | undefined): item is Item {
+  return item?.[ATTR.eventJson]?.S !== undefined;
+}
+
+export function createEventLog(options: EventLogOptions): EventLog {
+  const { client, tableName, retentionSeconds } = options;
+  if (!Number.isFinite(retentionSeconds) || retentionSeconds <= 0) {
+    throw new RangeError(`retentionSeconds must be a positive number (got ${retentionSeconds})`);
+  }
+  const ttlSeconds = Math.ceil(retentionSeconds + (options.ttlGraceSeconds ?? DEFAULT_TTL_GRACE_SECONDS));
+
+  const endpointLabel = async (): Promise<string> => {
+    if (options.endpointLabel) return options.endpointLabel;
+    try {
+      const endpoint = await client.config.endpoint?.();
+      if (endpoint) return `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ''}`;
+    } catch {
+      // fall through to the region
+    }
+    return `the AWS endpoint of region ${await client.config.region()}`;
+  };
+
+  /** Runs a query to exhaustion (or `limit` items), page by page. */
+  async function* query(input: Omit<QueryCommandInput, 'TableName'>, signal?: AbortSignal): AsyncGenerator<Item> {
+    let startKey: Item | undefined;
+    do {
+      const page = await client.send(
+        new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: startKey }),
+        { abortSignal: signal },
+      );
+      for (const item of page.Items ?? []) yield item;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async function take(items: AsyncIterable<Item>, limit = Number.POSITIVE_INFINITY): Promise<LoggedEvent[]> {
+    const out: LoggedEvent[] = [];
+    if (limit <= 0) return out;
+    for await (const item of items) {
+      out.push(fromItem(item));
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Key condition on `time_sk` for [from, to): keys are `<iso>#<id>`, so `BETWEEN fromIso AND toIso` is half-open. */
+  function timeCondition(from: Date | undefined, to: Date | undefined) {
+    const values: Item = {};
+    let condition = '';
+    if (from && to) {
+      condition = ' AND #sk BETWEEN :from AND :to';
+      values[':from'] = { S: from.toISOString() };
+      values[':to'] = { S: to.toISOString() };
+    } else if (from) {
+      condition = ' AND #sk >= :from';
+      values[':from'] = { S: from.toISOString() };
+    } else if (to) {
+      condition = ' AND #sk < :to';
+      values[':to'] = { S: to.toISOString() };
+    }
+    return { condition, values };
+  }
+
+  function typeQuery(type: string, from: Date | undefined, to: Date | undefined, signal?: AbortSignal): AsyncGenerator<Item> {
+    const { condition, values } = timeCondition(from, to);
+    return query(
+      {
+        IndexName: INDEX.byType,
+        KeyConditionExpression: `#pk = :type${condition}`,
+        ExpressionAttributeNames: { '#pk': ATTR.eventType, ...(condition ? { '#sk': ATTR.timeSk } : {}) },
+        ExpressionAttributeValues: { ':type': { S: type }, ...values },
+      },
+      signal,
+    );
+  }
+
+  async function* rangeItems(from: Date, to: Date, type: string | undefined, signal?: AbortSignal): AsyncGenerator<Item> {
+    if (to.getTime() <= from.getTime()) return;
+    if (type !== undefined) {
+      yield* typeQuery(type, from, to, signal);
+      return;
+    }
+    for (let hour = floorHour(from.getTime()); hour < to.getTime(); hour += HOUR_MS) {
+      const { condition, values } = timeCondition(
+        new Date(Math.max(hour, from.getTime())),
+        new Date(Math.min(hour + HOUR_MS, to.getTime())),
+      );
+      yield* query(
+        {
+          IndexName: INDEX.byTime,
+          KeyConditionExpression: `#pk = :bucket${condition}`,
+          ExpressionAttributeNames: { '#pk': ATTR.timeBucket, '#sk': ATTR.timeSk },
+          ExpressionAttributeValues: { ':bucket': { S: hourBucket(hour) }, ...values },
+        },
+        signal,
+      );
+    }
+  }
+
+  async function getItem(id: string, signal?: AbortSignal): Promise<Item | undefined> {
+    const { Item: item } = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: { [ATTR.id]: { S: id } }, ConsistentRead: true }),
+      { abortSignal: signal },
+    );
+    return isEventItem(item) ? item : undefined;
+  }
+
+  async function batchDelete(ids: string[]): Promise<void> {
+    let requests: WriteRequest[] = ids.map((id) => ({ DeleteRequest: { Key: { [ATTR.id]: { S: id } } } }));
+    let delay = 50;
+    for (let round = 0; requests.length > 0; round++) {
+      if (round === 8) {
+        throw new EventLogError(
+          EVENT_LOG_ERROR_CODES.incompleteRemove,
+          `${requests.length} of ${ids.length} deletes from ${tableName} stayed unprocessed (throttled)`,
+        );
+      }
+      if (round > 0) {
+        await sleep(delay);
+        delay *= 2;
+      }
+      const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
+      requests = result.UnprocessedItems?.[tableName] ?? [];
+    }
+  }
+
+  return {
+    tableName,
+    retentionSeconds,
+
+    ensureTable: (ensureOptions) => ensureTable(client, tableName, endpointLabel, ensureOptions),
+
+    async append(event: HeraldEvent, loggedAt = new Date(), requestOptions: RequestOptions = {}) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: toItem(event, loggedAt, ttlSeconds),
+            ConditionExpression: 'attribute_not_exists(#id)',
+            ExpressionAttributeNames: { '#id': ATTR.id },
+          }),
+          { abortSignal: requestOptions.signal },
+        );
+        return 'written';
+      } catch (error) {
+        // Also the outcome when an earlier try was stored but its response was lost.
+        if (isConditionFailure(error)) return 'duplicate';
+        throw error;
+      }
+    },
+
+    async get(id, requestOptions = {}) {
+      const item = await getItem(id, requestOptions.signal);
+      return item ? fromItem(item) : undefined;
+    },
+
+    async after(id, afterOptions = {}) {
+      const start = await getItem(id, afterOptions.signal);
+      if (!start) return undefined;
+      const limit = afterOptions.limit ?? 1000;
+      const startMs = Number(start[ATTR.loggedAt]!.N);
+      // One hour past "now" tolerates notifier instances whose clocks run slightly ahead.
+      const endMs = (afterOptions.now ?? new Date()).getTime() + HOUR_MS;
+      const sk = start[ATTR.logSk]!;
+      const signal = afterOptions.signal;
+      async function* items(): AsyncGenerator<Item> {
+        for (const bucket of hourBuckets(startMs, endMs)) {
+          yield* query(
+            {
+              IndexName: INDEX.byLog,
+              KeyConditionExpression: '#pk = :bucket AND #sk > :sk',
+              ExpressionAttributeNames: { '#pk': ATTR.logBucket, '#sk': ATTR.logSk },
+              ExpressionAttributeValues: { ':bucket': { S: bucket }, ':sk': sk },
+            },
+            signal,
+          );
+        }
+      }
+      return take(items(), limit);
+    },
+
+    async byType(type, typeOptions = {}) {
+      return take(typeQuery(type, typeOptions.from, typeOptions.to, typeOptions.signal), typeOptions.limit);
+    },
+
+    async *range({ from, to, type, signal }) {
+      for await (const item of rangeItems(from, to, type, signal)) yield fromItem(item);
+    },
+
+    async *olderThan(cutoff, olderOptions = {}) {
+      const pageSize = olderOptions.pageSize ?? 500;
+      const cutoffMs = cutoff.getTime();
+      if (olderOptions.since) {
+        for (const bucket of hourBuckets(olderOptions.since.getTime(), cutoffMs)) {
+          let page: LoggedEvent[] = [];
+          for await (const item of query({
+            IndexName: INDEX.byLog,
+            KeyConditionExpression: '#pk = :bucket AND #sk < :cutoff',
+            ExpressionAttributeNames: { '#pk': ATTR.logBucket, '#sk': ATTR.logSk },
+            ExpressionAttributeValues: { ':bucket': { S: bucket }, ':cutoff': { S: padMs(cutoffMs) } },
+            Limit: pageSize,
+          })) {
+            page.push(fromItem(item));
+            if (page.length >= pageSize) {
+              yield page;
+              page = [];
+            }
+          }
+          if (page.length > 0) yield page;
+        }
+        return;
+      }
+      let startKey: Item | undefined;
+      do {
+        const result = await client.send(
+          new ScanCommand({
+            TableName: tableName,
+            FilterExpression: '#logged < :cutoff AND attribute_exists(#json)',
+            ExpressionAttributeNames: { '#logged': ATTR.loggedAt, '#json': ATTR.eventJson },
+            ExpressionAttributeValues: { ':cutoff': { N: String(cutoffMs) } },
+            Limit: pageSize,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        const page = (result.Items ?? []).map(fromItem);
+        if (page.length > 0) yield page;
+        startKey = result.LastEvaluatedKey;
+      } while (startKey);
+    },
+
+    async remove(ids) {
+      const unique = [...new Set(ids)];
+      for (let i = 0; i < unique.length; i += BATCH_WRITE_MAX) {
+        await batchDelete(unique.slice(i, i + BATCH_WRITE_MAX));
+      }
+    },
+
+    async acquireLease(name, holder, ttlMs) {
+      const now = Date.now();
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: {
+              [ATTR.id]: { S: `${LEASE_PREFIX}${name}` },
+              holder: { S: holder },
+              lease_until: { N: String(now + ttlMs) },
+              [ATTR.expiresAt]: { N: String(Math.ceil((now + ttlMs) / 1000) + 3600) },
+            },
+            ConditionExpression: 'attribute_not_exists(#id) OR #holder = :holder OR #until < :now',
+            ExpressionAttributeNames: { '#id': ATTR.id, '#holder': 'holder', '#until': 'lease_until' },
+            ExpressionAttributeValues: { ':holder': { S: holder }, ':now': { N: String(now) } },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    async releaseLease(name, holder) {
+      try {
+        await client.send(
+          new DeleteItemCommand({
+            TableName: tableName,
+            Key: { [ATTR.id]: { S: `${LEASE_PREFIX}${name}` } },
+            ConditionExpression: '#holder = :holder',
+            ExpressionAttributeNames: { '#holder': 'holder' },
+            ExpressionAttributeValues: { ':holder': { S: holder } },
+          }),
+        );
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+  };
+}

@@ -1,0 +1,26 @@
+/**
+ * @herald/event-log: the DynamoDB log of every Herald event. The notifier appends to it, the API
+ * replays server-sent event streams from it, the replay command reads it together with the archive.
+ */
+export { createEventLog } from './event-log.js';
+export { createEventLogClient, type EventLogClientOptions } from './client.js';
+export {
+  startEmbeddedDynamoDb,
+  type EmbeddedDynamoDb,
+  type EmbeddedDynamoDbOptions,
+} from './embedded-dynamodb.js';
+export {
+  EVENT_LOG_ERROR_CODES,
+  EventLogError,
+  isTransientEventLogError,
+  type EventLogErrorCode,
+} from './errors.js';
+export { compareEvents, hourBucket, normalizedTime, type LoggedEvent } from './keys.js';
+export type {
+  EnsureTableOptions,
+  EnsureTableResult,
+  EventLog,
+  EventLogOptions,
+  RequestOptions,
+  TimeRange,
+} from './types.js';
