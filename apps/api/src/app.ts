@@ -1,9 +1,17 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { createAnalyticsQueries } from '@herald/analytics';
+import { topicName, topics, type TopicKey } from '@herald/event-schemas';
+import type { EventTransport } from '@herald/event-transport';
+import { analyticsRoutes } from './analytics/routes.js';
 import type { Config } from './config.js';
+import { deadLetterRoutes } from './dead-letters/routes.js';
+import { createDeadLetterService } from './dead-letters/service.js';
 import type { Pool } from './db/pool.js';
 import { eventContractRoutes } from './events/routes.js';
 import { healthRoutes } from './health/routes.js';
+import { dashboardPlugin, dashboardUrls, defaultDashboardDir } from './plugins/dashboard.js';
 import { errorHandlerPlugin } from './plugins/error-handler.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
@@ -19,9 +27,15 @@ export interface AppDependencies {
   pool: Pool;
   publisher: Publisher;
   eventHub: EventHub;
+  transport: EventTransport;
+  /** The built dashboard to serve at `/` (default apps/web/dist). */
+  dashboardDir?: string;
   /** The event log SSE resumes read from; absent when no log is configured. */
   replaySource?: ReplaySource;
 }
+
+/** The consumer groups whose lag `/api/v1/analytics/consumer-lag` reports. */
+const CONSUMER_GROUPS = ['notifier', 'analytics'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -33,7 +47,8 @@ export async function buildApp(
   deps: AppDependencies,
   logger: FastifyServerOptions['loggerInstance'] | boolean = false,
 ): Promise<FastifyInstance> {
-  const { config, pool, publisher, eventHub } = deps;
+  const { config, pool, publisher, eventHub, transport } = deps;
+  const topicNames = (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, config.topicPrefix));
   const app = Fastify({
     ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimitBytes,
@@ -55,8 +70,11 @@ export async function buildApp(
     reply.header('x-request-id', request.id);
   });
 
-  await app.register(errorHandlerPlugin);
-  await app.register(openApiPlugin);
+  const dashboardDir = deps.dashboardDir ?? defaultDashboardDir;
+  const dashboard = dashboardUrls(dashboardDir);
+  await app.register(errorHandlerPlugin, dashboard.size > 0 ? { dashboardIndex: join(dashboardDir, 'index.html') } : {});
+  await app.register(openApiPlugin, { outsideContract: dashboard });
+  await app.register(dashboardPlugin, { dir: dashboardDir });
   await app.register(metricsPlugin, { publisher });
 
   await app.register(healthRoutes, { pool, publisher });
@@ -76,6 +94,20 @@ export async function buildApp(
       replayPageSize: 500,
       replayMaxEvents: 50_000,
     },
+  });
+  await app.register(analyticsRoutes, {
+    queries: createAnalyticsQueries(pool),
+    transport,
+    consumerGroups: CONSUMER_GROUPS.map((group) => `${config.topicPrefix}${group}`),
+    topics: topicNames,
+  });
+  await app.register(deadLetterRoutes, {
+    service: createDeadLetterService({
+      pool,
+      transport,
+      topicPrefix: config.topicPrefix,
+      onEventsCommitted: () => publisher.nudge(),
+    }),
   });
   await app.register(productRoutes, {
     service: createProductService({

@@ -10,6 +10,7 @@ import {
 } from '@herald/event-transport';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { migrateAnalytics } from '@herald/analytics';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
@@ -113,6 +114,8 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
     const databaseUrl = config.databaseUrl ?? embedded!.databaseUrl;
     const applied = await migrateUp(databaseUrl, logger.child({ name: 'migrations' }));
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    // The API serves the analytics figures, so their schema must exist even before the consumer runs.
+    await migrateAnalytics(databaseUrl, logger.child({ name: 'analytics-migrations' }));
 
     const transport = createTransport(config, logger);
     started.push(() => transport.close());
@@ -152,7 +155,7 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
       started.push(() => eventHub.stop());
     }).catch((error) => logger.error({ err: error }, 'event stream subscription failed'));
 
-    const app = await buildApp({ config, pool, publisher, eventHub }, logger);
+    const app = await buildApp({ config, pool, publisher, eventHub, transport }, logger);
     started.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port });
 

@@ -3,6 +3,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildAsyncApiDocument } from '@herald/event-schemas';
 import Fastify, { type FastifyInstance } from 'fastify';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import { createEmbeddedBroker } from '@herald/event-transport';
+import { dashboardUrls } from '../src/plugins/dashboard.js';
 import type { EventHub } from '../src/stream/event-hub.js';
 import t from 'tap';
 import { parse } from 'yaml';
@@ -55,7 +57,7 @@ const pool = createPool(testServerUrl(), 1, 'herald-contract-test');
 t.teardown(() => pool.end());
 
 async function freshApp(t: { teardown(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<FastifyInstance> {
-  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), pool, publisher: stubPublisher, eventHub: idleHub });
+  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', ...env }), pool, publisher: stubPublisher, eventHub: idleHub, transport: createEmbeddedBroker() });
   t.teardown(() => app.close());
   return app;
 }
@@ -104,10 +106,11 @@ t.test('every operation of openapi.yaml is served at the method and URL the docu
   }
 });
 
-t.test('every route the app serves, apart from the documentation, is an operation of openapi.yaml', async (t) => {
+t.test('every route the app serves, apart from the documentation and the dashboard files, is an operation of openapi.yaml', async (t) => {
   const operations = new Set(documentOperations.map(key));
+  const dashboard = dashboardUrls();
   const served = servedRoutes(await freshApp(t)).filter(
-    (route) => route.method !== 'HEAD' && route.method !== 'OPTIONS' && !isDocumentation(route.url),
+    (route) => route.method !== 'HEAD' && route.method !== 'OPTIONS' && !isDocumentation(route.url) && !dashboard.has(route.url),
   );
   for (const route of served) t.ok(operations.has(key(route)), `${key(route)} is an operation`);
   t.equal(served.length, documentOperations.length, 'one route per operation');
@@ -213,4 +216,23 @@ t.test('contract.generated.ts is exactly what openapi-typescript makes of openap
     expected,
     'regenerate with `cd apps/api && npx openapi-typescript ../../openapi.yaml -o src/openapi/contract.generated.ts`',
   );
+});
+
+t.test('the built dashboard is served at / and answers browser navigations, while unknown API paths stay JSON 404s', { skip: dashboardUrls().size === 0 && 'apps/web is not built (npm run build -w apps/web)' }, async (t) => {
+  const app = await freshApp(t);
+  const root = await app.inject({ method: 'GET', url: '/' });
+  t.equal(root.statusCode, 200);
+  t.match(root.headers['content-type'], /text\/html/);
+  const asset = [...dashboardUrls()].find((url) => url.startsWith('/assets/'));
+  if (asset) {
+    const served = await app.inject({ method: 'GET', url: asset });
+    t.equal(served.statusCode, 200);
+    t.match(served.headers['cache-control'], /immutable/, 'hashed assets are cached for good');
+  }
+  const navigation = await app.inject({ method: 'GET', url: '/products/low-stock', headers: { accept: 'text/html' } });
+  t.equal(navigation.statusCode, 200, 'a client-side route gets the app');
+  t.match(navigation.body, /<html/i);
+  const api = await app.inject({ method: 'GET', url: '/api/v1/nothing-here', headers: { accept: 'text/html' } });
+  t.equal(api.statusCode, 404);
+  t.match(api.headers['content-type'], /application\/problem\+json/);
 });

@@ -110,6 +110,96 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/analytics/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events per minute by type */
+        get: operations["getEventRates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/inventory": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inventory figures computed from the events */
+        get: operations["getInventory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/analytics/consumer-lag": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Lag of each consumer group, per topic partition */
+        get: operations["getConsumerLag"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events a consumer set aside */
+        get: operations["listDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/dead-letters/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Re-drive a group's dead letters once their cause is fixed
+         * @description Publishes each not yet re-driven dead letter of the group again to its original topic
+         *     (through the outbox). Consumers deduplicate by event id, so groups that had handled the
+         *     event ignore it; the group that had set it aside handles it anew.
+         */
+        post: operations["redriveDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -277,6 +367,93 @@ export interface components {
                 /** @description Dotted path of the field, e.g. price.amount. */
                 field: string;
                 message: string;
+            }[];
+        };
+        EventRates: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            series: {
+                /**
+                 * Format: date-time
+                 * @description Start of the minute (event time).
+                 */
+                minute: string;
+                type: string;
+                count: number;
+            }[];
+        };
+        Inventory: {
+            product_count: number;
+            units_in_stock: number;
+            /** @description Sum of price x stock per currency, in minor units. */
+            stock_value: components["schemas"]["Money"][];
+            low_stock: {
+                /** Format: uuid */
+                id: string;
+                sku: string;
+                name: string;
+                stock: number;
+                low_stock_threshold: number;
+            }[];
+            /**
+             * Format: date-time
+             * @description Time of the last event applied.
+             */
+            updated_at: string | null;
+        };
+        ConsumerLag: {
+            /** @enum {unknown} */
+            transport: "kafka" | "embedded";
+            groups: {
+                group: string;
+                /** @description Total records not yet handled. */
+                lag: number;
+                partitions: {
+                    topic: string;
+                    partition: number;
+                    committed_offset: string;
+                    high_watermark: string;
+                    lag: number;
+                }[];
+            }[];
+        };
+        DeadLetter: {
+            /** @description Position in the dead-letter topic. */
+            offset: string;
+            event_id: string | null;
+            event_type: string | null;
+            reason: string;
+            attempts: number;
+            /** Format: date-time */
+            dead_lettered_at: string;
+            source: {
+                topic: string;
+                partition: number;
+                offset: string;
+            };
+            redriven: boolean;
+            /** @description The record value as received (parsed JSON when it is JSON, else the raw text). */
+            event: unknown;
+        };
+        DeadLetterList: {
+            group: string;
+            topic: string;
+            items: components["schemas"]["DeadLetter"][];
+        };
+        RedriveRequest: {
+            group: string;
+            /** @description Only these events (default all not yet re-driven). */
+            event_ids?: string[];
+        };
+        RedriveResult: {
+            group: string;
+            redriven: string[];
+            /** @description Dead letters that cannot be re-driven (not a valid Herald event), with why. */
+            skipped: {
+                offset: string;
+                reason: string;
             }[];
         };
         Liveness: {
@@ -580,6 +757,122 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailed"];
+        };
+    };
+    getEventRates: {
+        parameters: {
+            query?: {
+                /** @description How many minutes back from now (default 60). */
+                minutes?: number;
+                /** @description Comma-separated event types (default all). */
+                types?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Counts per minute and type, oldest minute first; minutes without events are omitted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventRates"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+        };
+    };
+    getInventory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Current figures */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Inventory"];
+                };
+            };
+        };
+    };
+    getConsumerLag: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lag per group */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConsumerLag"];
+                };
+            };
+        };
+    };
+    listDeadLetters: {
+        parameters: {
+            query: {
+                /** @description Consumer group, e.g. `notifier` or `analytics`. */
+                group: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letters of the group, oldest first, with whether each was re-driven */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterList"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+        };
+    };
+    redriveDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedriveRequest"];
+            };
+        };
+        responses: {
+            /** @description What was re-driven */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedriveResult"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     getLiveness: {

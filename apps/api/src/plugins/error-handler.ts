@@ -1,8 +1,11 @@
+import { createReadStream } from 'node:fs';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem, type FieldError } from '../errors.js';
+import { isDashboardNavigation } from './dashboard.js';
 
-type AjvIssue = {
+/** One Ajv error object, as Fastify attaches them to `error.validation`. */
+export type AjvIssue = {
   instancePath: string;
   keyword: string;
   message?: string;
@@ -33,21 +36,33 @@ function messageOf(issue: AjvIssue): string {
   return issue.message ?? issue.keyword;
 }
 
-/** Ajv reports both the failing branch and its consequence for some keywords; keep one entry per field+message. */
-function validationProblem(error: FastifyError): HttpProblem {
-  const location = LOCATION[error.validationContext ?? 'body'] ?? 'body';
+/**
+ * The field errors of one request part. Ajv reports both the failing branch and its consequence
+ * for some keywords; keep one entry per field and message.
+ */
+export function fieldErrorsOf(issues: readonly AjvIssue[], location: FieldError['in']): FieldError[] {
   const seen = new Set<string>();
   const fieldErrors: FieldError[] = [];
-  for (const issue of (error.validation ?? []) as AjvIssue[]) {
+  for (const issue of issues) {
     if (issue.keyword === 'if') continue;
-    const field = fieldOf(issue) || (location === 'body' ? '(body)' : `(${location})`);
+    const field = fieldOf(issue) || `(${location})`;
     const message = messageOf(issue);
     if (seen.has(`${field}\u0000${message}`)) continue;
     seen.add(`${field}\u0000${message}`);
     fieldErrors.push({ in: location, field, message });
   }
+  return fieldErrors;
+}
+
+/** The 400 for a request that breaks the contract, listing every field error found. */
+export function validationFailed(fieldErrors: FieldError[]): HttpProblem {
   const detail = fieldErrors.map((e) => `${e.in} ${e.field} ${e.message}`).join('; ');
   return new HttpProblem('HERALD_VALIDATION_FAILED', detail, fieldErrors);
+}
+
+function validationProblem(error: FastifyError): HttpProblem {
+  const location = LOCATION[error.validationContext ?? 'body'] ?? 'body';
+  return validationFailed(fieldErrorsOf((error.validation ?? []) as AjvIssue[], location));
 }
 
 /** Fastify's own request errors (parsing, limits, media types) mapped to Herald problems. */
@@ -106,7 +121,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
  * details of unexpected errors stay in the log, never in the response.
  */
 export const errorHandlerPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, options: { dashboardIndex?: string }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const problem = toProblem(error);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -114,9 +129,13 @@ export const errorHandlerPlugin = fp(
       return sendProblem(request, reply, problem);
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      sendProblem(request, reply, new HttpProblem('HERALD_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
-    );
+    app.setNotFoundHandler((request, reply) => {
+      // The dashboard routes on the client: a browser opening one of its URLs gets the app.
+      if (options.dashboardIndex && isDashboardNavigation(request.method, request.url, request.headers.accept)) {
+        return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(createReadStream(options.dashboardIndex));
+      }
+      return sendProblem(request, reply, new HttpProblem('HERALD_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    });
   },
   { name: 'error-handler', fastify: '5.x' },
 );

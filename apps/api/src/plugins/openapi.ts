@@ -1,8 +1,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpProblem } from '../errors.js';
+import { HttpProblem, type FieldError } from '../errors.js';
 import {
   loadOpenApiDocument,
   operationRoutes,
@@ -11,6 +11,7 @@ import {
   type OperationRoute,
 } from '../openapi/spec.js';
 import { createValidatorCompiler } from '../openapi/validators.js';
+import { fieldErrorsOf, validationFailed, type AjvIssue } from './error-handler.js';
 
 /** Routes that serve the contract itself rather than implement it: `/openapi.json`, `/docs` and below. */
 function isDocumentationRoute(url: string): boolean {
@@ -52,20 +53,64 @@ function requireDeclaredMediaType(operation: OperationRoute) {
   };
 }
 
+/** The parts of a request an operation constrains, in the order their errors are listed. */
+const REQUEST_PARTS = [
+  { part: 'params', property: 'params', location: 'path' },
+  { part: 'querystring', property: 'query', location: 'query' },
+  { part: 'headers', property: 'headers', location: 'header' },
+  { part: 'body', property: 'body', location: 'body' },
+] as const;
+
+type Validate = ((data: unknown, context: { parentData: object; parentDataProperty: string }) => boolean) & {
+  errors?: AjvIssue[] | null;
+};
+
+/**
+ * Checks every part of the request against the operation and reports all offending fields at once,
+ * as the contract promises; Fastify's own validation would stop at the first part that fails.
+ */
+function validateRequest(operation: OperationRoute, compile: FastifySchemaCompiler<Record<string, unknown>>) {
+  const validators = REQUEST_PARTS.flatMap(({ part, property, location }) => {
+    const schema = operation.schema[part];
+    if (!schema) return [];
+    const validate = compile({ schema, httpPart: part, method: operation.method, url: operation.url }) as unknown as Validate;
+    return [{ property, location, validate }];
+  });
+  return async (request: FastifyRequest, _reply: FastifyReply) => {
+    const fieldErrors: FieldError[] = [];
+    for (const { property, location, validate } of validators) {
+      const value: unknown = request[property];
+      // As Fastify does: given its parent, Ajv can coerce and default the part in place.
+      if (!validate(value === undefined ? null : value, { parentData: request, parentDataProperty: property })) {
+        fieldErrors.push(...fieldErrorsOf(validate.errors ?? [], location));
+      }
+    }
+    if (fieldErrors.length > 0) throw validationFailed(fieldErrors);
+  };
+}
+
 /**
  * Makes openapi.yaml the source of the HTTP surface: schemas are registered from its components,
  * routes get their validation and serialization from its operations, and start-up fails when an
  * operation has no handler or a handler has no operation.
  */
 export const openApiPlugin = fp(
-  async (app: FastifyInstance, options: { specPath?: string }) => {
+  async (
+    app: FastifyInstance,
+    options: {
+      specPath?: string;
+      /** URLs served outside the contract on purpose (the dashboard's files). */
+      outsideContract?: ReadonlySet<string>;
+    },
+  ) => {
     const document = loadOpenApiDocument(options.specPath);
     const operations = operationRoutes(document);
     const byId = new Map(operations.map((op) => [op.operationId, op]));
     const registered = new Set<string>();
     const schemas = sharedSchemas(document);
 
-    app.setValidatorCompiler(createValidatorCompiler(schemas));
+    const compile = createValidatorCompiler(schemas);
+    app.setValidatorCompiler(compile);
     for (const schema of schemas) app.addSchema(schema);
 
     // The document is OpenAPI 3.1; the plugin's types only name 2.0 and 3.0, its runtime serves any.
@@ -76,7 +121,7 @@ export const openApiPlugin = fp(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (methods.every((m) => m === 'HEAD' || m === 'OPTIONS')) return;
-      if (isDocumentationRoute(route.url)) return;
+      if (isDocumentationRoute(route.url) || options.outsideContract?.has(route.url)) return;
       const operationId = (route.config as { operationId?: string } | undefined)?.operationId;
       const operation = operationId === undefined ? undefined : byId.get(operationId);
       // Naming an operation is not enough: the route must also have that operation's method and URL.
@@ -101,9 +146,13 @@ export const openApiPlugin = fp(
         instance.route({
           method: operation.method,
           url: operation.url,
-          schema: operation.schema,
+          // Requests are validated by validateRequest below; Fastify only serializes responses.
+          schema: operation.schema.response ? { response: operation.schema.response } : {},
           config: { operationId },
-          ...(operation.bodyMediaTypes.length > 0 ? { preValidation: requireDeclaredMediaType(operation) } : {}),
+          preValidation: [
+            ...(operation.bodyMediaTypes.length > 0 ? [requireDeclaredMediaType(operation)] : []),
+            validateRequest(operation, compile),
+          ],
           handler,
         });
       },
