@@ -1,6 +1,8 @@
+import { createReadStream } from 'node:fs';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem, type FieldError } from '../errors.js';
+import { isDashboardNavigation } from './dashboard.js';
 
 /** One Ajv error object, as Fastify attaches them to `error.validation`. */
 export type AjvIssue = {
@@ -119,7 +121,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
  * details of unexpected errors stay in the log, never in the response.
  */
 export const errorHandlerPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, options: { dashboardIndex?: string }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const problem = toProblem(error);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
@@ -127,9 +129,13 @@ export const errorHandlerPlugin = fp(
       return sendProblem(request, reply, problem);
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      sendProblem(request, reply, new HttpProblem('HERALD_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)),
-    );
+    app.setNotFoundHandler((request, reply) => {
+      // The dashboard routes on the client: a browser opening one of its URLs gets the app.
+      if (options.dashboardIndex && isDashboardNavigation(request.method, request.url, request.headers.accept)) {
+        return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(createReadStream(options.dashboardIndex));
+      }
+      return sendProblem(request, reply, new HttpProblem('HERALD_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+    });
   },
   { name: 'error-handler', fastify: '5.x' },
 );

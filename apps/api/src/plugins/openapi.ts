@@ -95,7 +95,14 @@ function validateRequest(operation: OperationRoute, compile: FastifySchemaCompil
  * operation has no handler or a handler has no operation.
  */
 export const openApiPlugin = fp(
-  async (app: FastifyInstance, options: { specPath?: string }) => {
+  async (
+    app: FastifyInstance,
+    options: {
+      specPath?: string;
+      /** URLs served outside the contract on purpose (the dashboard's files). */
+      outsideContract?: ReadonlySet<string>;
+    },
+  ) => {
     const document = loadOpenApiDocument(options.specPath);
     const operations = operationRoutes(document);
     const byId = new Map(operations.map((op) => [op.operationId, op]));
@@ -114,7 +121,7 @@ export const openApiPlugin = fp(
     app.addHook('onRoute', (route) => {
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       if (methods.every((m) => m === 'HEAD' || m === 'OPTIONS')) return;
-      if (isDocumentationRoute(route.url)) return;
+      if (isDocumentationRoute(route.url) || options.outsideContract?.has(route.url)) return;
       const operationId = (route.config as { operationId?: string } | undefined)?.operationId;
       const operation = operationId === undefined ? undefined : byId.get(operationId);
       // Naming an operation is not enough: the route must also have that operation's method and URL.
