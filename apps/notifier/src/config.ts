@@ -124,7 +124,8 @@ export function loadConfig(env: Record<string, string | undefined>): NotifierCon
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   let raw: RawConfig;
   try {
-    raw = envSchema<RawConfig>({ schema: configSchema, data, dotenv: false });
+    // env: false, or env-schema would fill in whatever `env` lacks from process.env.
+    raw = envSchema<RawConfig>({ schema: configSchema, data, dotenv: false, env: false });
   } catch (error) {
     throw new NotifierError(NOTIFIER_ERROR_CODES.config, describeEnvError(error as Error, env), { cause: error });
   }

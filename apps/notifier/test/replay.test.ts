@@ -1,10 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { compareEvents } from '@herald/event-log';
 import type { HeraldEvent } from '@herald/event-schemas';
+import {
+  createEmbeddedBroker,
+  createKafkaTransport,
+  type DeliveredRecord,
+  type EventTransport,
+} from '@herald/event-transport';
 import t from 'tap';
 import { createArchiveStore, createArchiver, eventHour, replayEvents } from '../src/index.js';
 import { runReplayCommand } from '../src/replay/command.js';
-import { collect, freshStores, productCreated, productDeleted, type Stores } from './helpers.js';
+import { REPLAYED_HEADER, publishEvents } from '../src/replay/publish.js';
+import { collect, eventually, freshStores, productCreated, productDeleted, type Stores } from './helpers.js';
 
 const HOUR = 3_600_000;
 const base = Math.floor(Date.now() / HOUR) * HOUR - 6 * HOUR;
@@ -125,4 +133,67 @@ t.test('the replay command explains what is wrong with its arguments and environ
   const help = commandIo({});
   t.equal(await runReplayCommand(['--help'], help.io), 0);
   t.match(help.output().out, /--publish/);
+});
+
+/** Reads `count` records of `topic` from the beginning. */
+async function readTopic(transport: EventTransport, topic: string, count: number): Promise<DeliveredRecord[]> {
+  const records: DeliveredRecord[] = [];
+  const consumer = transport.createConsumer({ groupId: `reader-${randomUUID()}`, topics: [topic], fromBeginning: true });
+  await consumer.run(async (record) => {
+    records.push(record);
+  });
+  try {
+    await eventually(() => {
+      if (records.length < count) throw new Error(`${records.length} of ${count} records`);
+    }, { timeoutMs: 60_000 });
+  } finally {
+    await consumer.stop();
+  }
+  return records;
+}
+
+t.test('replayed events can be republished to a topic, keyed by subject, in order per key', async (t) => {
+  const stores = await freshStores(t, { retentionSeconds: 30 });
+  const events = await logScenario(stores);
+  await createArchiver({ eventLog: stores.eventLog, s3: stores.s3, bucket: stores.bucket, retentionSeconds: 30 }).runOnce();
+  const transport = createEmbeddedBroker({});
+  t.teardown(() => transport.close());
+  const topic = `herald.replay.${randomUUID().slice(0, 8)}`;
+  const sent = await publishEvents(replayEvents({ ...stores, from: new Date(base), to: new Date(base + 5 * HOUR) }), {
+    transport,
+    topic,
+    partitions: 1,
+    batchSize: 5,
+  });
+  t.equal(sent, events.length);
+  const records = await readTopic(transport, topic, events.length);
+  t.same(records.map((r) => JSON.parse(r.value) as HeraldEvent), [...events].sort(compareEvents), 'the events, in order');
+  t.same(records.map((r) => r.key), [...events].sort(compareEvents).map((e) => e.subject), 'keyed by subject');
+  t.equal(records[0]!.headers[REPLAYED_HEADER], 'true', 'marked as a replay');
+});
+
+t.test('the replay command publishes to Kafka with --publish', { skip: !process.env.KAFKA_BROKERS && 'needs KAFKA_BROKERS (the real-stack run)' }, async (t) => {
+  const stores = await freshStores(t, { retentionSeconds: 30 });
+  const events = await logScenario(stores);
+  const topic = `herald.replay.${randomUUID().slice(0, 8)}`;
+  const { io, output } = commandIo({ ...storeEnv(stores), KAFKA_BROKERS: process.env.KAFKA_BROKERS! });
+  const code = await runReplayCommand(
+    ['--from', new Date(base).toISOString(), '--to', new Date(base + 5 * HOUR).toISOString(), '--publish', topic],
+    io,
+  );
+  t.equal(code, 0, output().err);
+  t.match(output().err, new RegExp(`published 24 events of .* to ${topic.replace(/\./g, '\\.')}`));
+  t.equal(output().out, '', 'nothing on stdout');
+  const transport = createKafkaTransport({ brokers: process.env.KAFKA_BROKERS!.split(','), clientId: 'replay-test' });
+  t.teardown(() => transport.close());
+  const records = await readTopic(transport, topic, events.length);
+  t.same(new Set(records.map((r) => (JSON.parse(r.value) as HeraldEvent).id)), new Set(events.map((e) => e.id)));
+  // Per key (one partition per key), the order is the replay order.
+  const expected = [...events].sort(compareEvents);
+  for (const key of new Set(expected.map((e) => e.subject))) {
+    t.same(
+      records.filter((r) => r.key === key).map((r) => (JSON.parse(r.value) as HeraldEvent).id),
+      expected.filter((e) => e.subject === key).map((e) => e.id),
+    );
+  }
 });
