@@ -12,7 +12,7 @@ import type { Pool } from './db/pool.js';
 import { eventContractRoutes } from './events/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { dashboardPlugin, dashboardUrls, defaultDashboardDir } from './plugins/dashboard.js';
-import { errorHandlerPlugin } from './plugins/error-handler.js';
+import { errorHandlerPlugin, sendProblem, toProblem } from './plugins/error-handler.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { productRoutes } from './products/routes.js';
@@ -52,13 +52,16 @@ export async function buildApp(
   const app = Fastify({
     ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimitBytes,
-    // Callers may pass their own request id to correlate logs across services.
-    requestIdHeader: 'x-request-id',
+    // Callers may pass their own request id to correlate logs across services; genReqId checks
+    // it (Fastify's requestIdHeader would echo anything, unchecked).
+    requestIdHeader: false,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     return503OnClosing: true,
+    // Errors Fastify raises before routing (e.g. a badly encoded URL) get the same problem bodies.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, toProblem(error)),
     forceCloseConnections: 'idle',
   }) as unknown as FastifyInstance;
 

@@ -25,6 +25,7 @@ const configSchema = {
     OUTBOX_RETENTION_HOURS: { type: 'number', minimum: 0, maximum: 8760, default: 24 },
     PUBLISH_RETRY_MAX_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
+    IN_PROCESS_CONSUMERS: { type: 'boolean', default: true },
     SSE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 15000, default: 15000 },
     SSE_MAX_BUFFERED_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     SSE_RECENT_EVENTS: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
@@ -55,6 +56,8 @@ export interface Config {
     retryMaxMs: number;
   };
   shutdownTimeoutMs: number;
+  /** Run the notifier and analytics consumers inside the API process (required on the embedded broker). */
+  inProcessConsumers: boolean;
   sse: {
     heartbeatMs: number;
     maxBufferedBytes: number;
@@ -89,6 +92,7 @@ type RawConfig = {
   OUTBOX_RETENTION_HOURS: number;
   PUBLISH_RETRY_MAX_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
+  IN_PROCESS_CONSUMERS: boolean;
   SSE_HEARTBEAT_MS: number;
   SSE_MAX_BUFFERED_BYTES: number;
   SSE_RECENT_EVENTS: number;
@@ -110,7 +114,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   let raw: RawConfig;
   try {
-    raw = envSchema<RawConfig>({ schema: configSchema, data, dotenv: false, ajv: undefined });
+    // env: false: read only `env`, never fill gaps from process.env behind the caller's back.
+    raw = envSchema<RawConfig>({ schema: configSchema, data, env: false, dotenv: false });
   } catch (error) {
     throw new ConfigError(describeEnvError(error as Error, env));
   }
@@ -135,6 +140,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       retryMaxMs: raw.PUBLISH_RETRY_MAX_MS,
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    inProcessConsumers: raw.IN_PROCESS_CONSUMERS,
     sse: {
       heartbeatMs: raw.SSE_HEARTBEAT_MS,
       maxBufferedBytes: raw.SSE_MAX_BUFFERED_BYTES,

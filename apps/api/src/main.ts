@@ -5,28 +5,34 @@
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { startHerald } from './runtime.js';
+import { startHerald, type Herald } from './runtime.js';
+import { isNotifierError, loadConfig as loadNotifierConfig, type NotifierConfig } from '@herald/notifier';
 
 let config: Config;
+let notifierConfig: NotifierConfig;
 try {
   config = loadConfig(process.env);
+  // The event log and archive settings (DYNAMODB_*, S3_*, EVENT_LOG_*, ARCHIVE_*) are the notifier's.
+  notifierConfig = loadNotifierConfig(process.env);
 } catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`herald: ${error.message}\n`);
+  if (!(error instanceof ConfigError) && !isNotifierError(error)) throw error;
+  process.stderr.write(`herald: ${(error as Error).message}\n`);
   process.exit(78); // EX_CONFIG
 }
 
 const logger = pino({ level: config.logLevel, name: 'herald' });
 
 // Signals are handled from the first moment: a Ctrl-C during start-up still stops what was started.
-const starting = startHerald(config, logger);
+// Registered before anything starts, so that no library's own exit hooks can be mistaken for it.
+let starting: Promise<Herald> | undefined;
 closeWithGrace({ delay: config.shutdownTimeoutMs + 5_000, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'shutting down after an error');
   else logger.info({ signal }, 'shutting down');
-  const herald = await starting.catch(() => undefined);
+  const herald = await starting?.catch(() => undefined);
   await herald?.close();
   logger.info('stopped');
 });
+starting = startHerald(config, notifierConfig, logger);
 
 try {
   const herald = await starting;
@@ -45,6 +51,7 @@ try {
   process.stdout.write(
     [
       '',
+      `  Dashboard       ${base}/`,
       `  Herald API      ${base}/api/v1/products`,
       `  API docs        ${base}/docs`,
       `  Event contract  ${base}/asyncapi.json`,

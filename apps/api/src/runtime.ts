@@ -13,6 +13,8 @@ import type { Logger } from 'pino';
 import { migrateAnalytics } from '@herald/analytics';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
+import { openEventLog, startInProcessConsumers, type EventLogAccess, type InProcessConsumers } from './consumers/in-process.js';
+import type { NotifierConfig } from '@herald/notifier';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrateUp } from './db/migrate.js';
 import { createPool, type Pool } from './db/pool.js';
@@ -29,6 +31,9 @@ export interface Herald {
   publisher: Publisher;
   transport: EventTransport;
   eventHub: EventHub;
+  eventLog: EventLogAccess;
+  /** The notifier and analytics running in this process, once started (undefined when turned off). */
+  consumers: Promise<InProcessConsumers | undefined>;
   databaseUrl: string;
   /** Resolves true once the topics exist (false if closed before); writes do not wait for it. */
   topicsReady: Promise<boolean>;
@@ -98,7 +103,7 @@ function describeTransport(config: Config, transport: EventTransport) {
  * transport (embedded when KAFKA_BROKERS is unset), the publisher worker, and the HTTP server.
  * `close()` undoes it in reverse: stop taking requests, flush the publisher, close connections.
  */
-export async function startHerald(config: Config, logger: Logger): Promise<Herald> {
+export async function startHerald(config: Config, notifierConfig: NotifierConfig, logger: Logger): Promise<Herald> {
   // Whatever was started is stopped again, in reverse, if a later step fails.
   const started: Array<() => Promise<unknown>> = [];
   const undo = async () => {
@@ -155,7 +160,29 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
       started.push(() => eventHub.stop());
     }).catch((error) => logger.error({ err: error }, 'event stream subscription failed'));
 
-    const app = await buildApp({ config, pool, publisher, eventHub, transport }, logger);
+    const eventLog = await openEventLog(notifierConfig, logger);
+    started.push(() => eventLog.stores.close());
+
+    // Consumers subscribe once the topics exist; a failure leaves the API up and is logged.
+    let running: InProcessConsumers | undefined;
+    started.push(async () => running?.stop());
+    const consumers = !config.inProcessConsumers
+      ? Promise.resolve(undefined)
+      : topicsState.ready.then(async (ready) => {
+          if (!ready) return undefined;
+          running = await startInProcessConsumers({
+            transport,
+            pool,
+            stores: eventLog.stores,
+            notifierConfig,
+            topicPrefix: config.topicPrefix,
+            logger,
+          });
+          return running;
+        });
+    consumers.catch((error) => logger.error({ err: error }, 'in-process consumers failed to start'));
+
+    const app = await buildApp({ config, pool, publisher, eventHub, transport, replaySource: eventLog.replaySource }, logger);
     started.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port });
 
@@ -166,6 +193,8 @@ export async function startHerald(config: Config, logger: Logger): Promise<Heral
       transport,
       databaseUrl,
       eventHub,
+      eventLog,
+      consumers,
       topicsReady: topicsState.ready,
       url: address,
       // Reverse order of start: stop taking requests, flush the publisher, close connections.

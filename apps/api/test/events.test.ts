@@ -67,14 +67,14 @@ t.test('LowStockWarning is raised when a write crosses into low stock, and only 
   const total = 3 + 1 + 5 + 1 /* events */ + 4 /* warnings */;
   const received = await readTopic(herald.transport, herald.topic, (r) => r.length >= total);
   const warnings = ofType(received.map((r) => r.event), 'LowStockWarning');
+  // Different products sit on different partitions, so only the order per product is defined.
+  const warningsOf = (id: string) => warnings.filter((w) => w.subject === id).map((w) => [w.data.cause, w.data.stock]);
+  t.same(warningsOf(createdLow.id), [['created', 3]], 'created low: warned at creation, not again by a later update');
+  t.same(warningsOf(byUpdate.id), [['updated', 8]], 'an update that raises the threshold over the stock warns');
   t.same(
-    warnings.map((w) => [w.subject, w.data.cause, w.data.stock]),
-    [
-      [createdLow.id, 'created', 3],
-      [byUpdate.id, 'updated', 8],
-      [byAdjustment.id, 'stock_adjusted', 10],
-      [byAdjustment.id, 'stock_adjusted', 9],
-    ],
+    warningsOf(byAdjustment.id),
+    [['stock_adjusted', 10], ['stock_adjusted', 9]],
+    'adjustments warn on each crossing, not while the product stays low',
   );
   t.equal(received.length, total, 'no other event was published');
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { topicName, type HeraldEvent } from '@herald/event-schemas';
 import type { DeliveredRecord, EventTransport } from '@herald/event-transport';
 import { pino } from 'pino';
+import { loadConfig as loadNotifierConfig } from '@herald/notifier';
 import { loadConfig } from '../../src/config.js';
 import { startHerald, type Herald } from '../../src/runtime.js';
 import { createTestDatabase } from './test-database.js';
@@ -25,6 +26,12 @@ export interface TestHerald extends Herald {
   }>;
 }
 
+/** DynamoDB and S3 endpoints of the real-stack run (unset otherwise: embedded servers are used). */
+function stackEnv(): Record<string, string> {
+  const names = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'];
+  return Object.fromEntries(names.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]));
+}
+
 /** The broker the suite runs against: a real Kafka when the runner started one, else embedded. */
 export const kafkaBrokers = process.env.KAFKA_BROKERS;
 export const onRealBroker = Boolean(kafkaBrokers);
@@ -33,11 +40,11 @@ export const onRealBroker = Boolean(kafkaBrokers);
  * Starts the complete API (its own database, its own topic prefix, the real publisher worker and
  * the transport of this run) on an ephemeral port, and stops it in teardown.
  */
-export async function startTestHerald(t: Teardown, env: Record<string, string> = {}): Promise<TestHerald> {
+export async function startTestHerald(t: Teardown, overrides: Record<string, string> = {}): Promise<TestHerald> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-test-'));
   const topicPrefix = `t${randomUUID().slice(0, 8)}.`;
-  const config = loadConfig({
+  const env = {
     DATABASE_URL: database.url,
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -46,10 +53,18 @@ export async function startTestHerald(t: Teardown, env: Record<string, string> =
     OUTBOX_SWEEP_INTERVAL_MS: '100',
     PUBLISH_RETRY_MAX_MS: '1000',
     SHUTDOWN_TIMEOUT_MS: '5000',
+    // Most tests exercise the API alone; tests of the consumers turn them on.
+    IN_PROCESS_CONSUMERS: 'false',
+    // Embedded DynamoDB/S3 on free ports, and a table and bucket of this test's own on real servers.
+    EMBEDDED_DYNAMODB_PORT: '0',
+    EMBEDDED_S3_PORT: '0',
+    EVENT_LOG_TABLE: `herald-events-${topicPrefix.slice(1, -1)}`,
+    S3_BUCKET: `herald-archive-${topicPrefix.slice(1, -1)}`,
     ...(kafkaBrokers ? { KAFKA_BROKERS: kafkaBrokers } : {}),
-    ...env,
-  });
-  const herald = await startHerald(config, pino({ level: 'silent' }));
+    ...stackEnv(),
+    ...overrides,
+  };
+  const herald = await startHerald(loadConfig(env), loadNotifierConfig(env), pino({ level: 'silent' }));
   // Tests read the topic right away; the API itself does not wait for this.
   await herald.topicsReady;
   let closed = false;
