@@ -1,12 +1,8 @@
-import { createEvent } from '@herald/event-schemas';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import { eventually, readTopic, startTestHerald, validProduct, type TestHerald } from '../helpers/herald.js';
 import { openSse, type SseMessage } from '../helpers/sse-client.js';
 
-const slowClientScript = fileURLToPath(new URL('./fixtures/slow-sse-client.py', import.meta.url));
 const streamUrl = (herald: TestHerald, query = '') => `${herald.url}/api/v1/events/stream${query}`;
 const ids = (messages: SseMessage[]) => messages.filter((m) => m.id).map((m) => m.id!);
 
