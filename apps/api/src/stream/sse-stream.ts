@@ -127,12 +127,12 @@ async function eventsAfter(
   const index = recent.findIndex((event) => event.id === lastEventId);
   if (index >= 0) return recent.slice(index + 1);
 
-  const { replaySource, settings, reply } = options;
+  const { replaySource, settings, reply, request } = options;
   const replayed: HeraldEvent[] = [];
   let cursor = lastEventId;
-  let known = true;
-  if (replaySource) {
-    while (replayed.length < settings.replayMaxEvents) {
+  let known = replaySource !== undefined;
+  try {
+    while (replaySource && replayed.length < settings.replayMaxEvents) {
       const page = await replaySource.after(cursor, { limit: settings.replayPageSize });
       if (page === undefined) {
         known = cursor !== lastEventId;
@@ -142,8 +142,12 @@ async function eventsAfter(
       if (page.length < settings.replayPageSize) break;
       cursor = page[page.length - 1]!.id;
     }
+  } catch (error) {
+    // The log being unreachable must not take the live stream down with it.
+    request.log.warn({ err: error }, 'stream: event log unavailable for replay');
+    known = false;
   }
-  if (!known || !replaySource) {
+  if (!known) {
     // The client's position is lost (too old, or no log): say so, so it can reload its state.
     reply.raw.write(control('resync', { reason: 'last event id not found; replay unavailable', last_event_id: lastEventId }));
   }
