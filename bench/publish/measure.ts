@@ -29,7 +29,7 @@ export interface EventResult {
   drainSeconds: number;
   drained: boolean;
   pendingAtEnd: number;
-  /** Records in the topic beyond the outbox's row count: sent twice. */
+  /** Records in the topic beyond the outbox's row count: sent twice (a lower bound). */
   duplicates: number;
   /** Whether the warm-up's own events had reached the broker before the load started. */
   warmupDrained: boolean;
@@ -64,8 +64,10 @@ const WARMUP_DRAIN_LIMIT_S = 10;
  */
 async function waitForDrain(infra: Infrastructure, databaseUrl: string, topic: string, deadline: number) {
   for (;;) {
-    const { pending, total } = await infra.outboxCounts(databaseUrl);
+    // Topic first, outbox second: requests still in flight when the load stops can commit and be
+    // published between the two reads, which in the other order would look like duplicates.
     const records = await infra.countRecords([topic]);
+    const { pending, total } = await infra.outboxCounts(databaseUrl);
     if (pending === 0 && records >= total) return { drained: true, pending, total, records };
     if (Date.now() >= deadline) return { drained: false, pending, total, records };
     await sleep(POLL_MS);
