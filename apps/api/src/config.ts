@@ -22,6 +22,7 @@ const configSchema = {
     BODY_LIMIT_BYTES: { type: 'integer', minimum: 1024, maximum: 10485760, default: 65536 },
     OUTBOX_BATCH_SIZE: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
     OUTBOX_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 10, maximum: 60000, default: 500 },
+    OUTBOX_LINGER_MS: { type: 'integer', minimum: 0, maximum: 1000, default: 5 },
     OUTBOX_RETENTION_HOURS: { type: 'number', minimum: 0, maximum: 8760, default: 24 },
     PUBLISH_RETRY_MAX_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
@@ -52,6 +53,7 @@ export interface Config {
   outbox: {
     batchSize: number;
     sweepIntervalMs: number;
+    lingerMs: number;
     retentionHours: number;
     retryMaxMs: number;
   };
@@ -89,6 +91,7 @@ type RawConfig = {
   BODY_LIMIT_BYTES: number;
   OUTBOX_BATCH_SIZE: number;
   OUTBOX_SWEEP_INTERVAL_MS: number;
+  OUTBOX_LINGER_MS: number;
   OUTBOX_RETENTION_HOURS: number;
   PUBLISH_RETRY_MAX_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
@@ -136,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     outbox: {
       batchSize: raw.OUTBOX_BATCH_SIZE,
       sweepIntervalMs: raw.OUTBOX_SWEEP_INTERVAL_MS,
+      lingerMs: raw.OUTBOX_LINGER_MS,
       retentionHours: raw.OUTBOX_RETENTION_HOURS,
       retryMaxMs: raw.PUBLISH_RETRY_MAX_MS,
     },

@@ -135,6 +135,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
         databaseUrl,
         batchSize: config.outbox.batchSize,
         sweepIntervalMs: config.outbox.sweepIntervalMs,
+        lingerMs: config.outbox.lingerMs,
         retryMaxMs: config.outbox.retryMaxMs,
         retentionHours: config.outbox.retentionHours,
         maxMessageBytes: MAX_MESSAGE_BYTES,

@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../src/config.js';
 const HERALD_VARIABLES = [
   'HOST', 'PORT', 'LOG_LEVEL', 'DATABASE_URL', 'DB_POOL_MAX', 'DATA_DIR', 'EMBEDDED_POSTGRES_PORT', 'KAFKA_BROKERS',
   'KAFKA_CLIENT_ID', 'TOPIC_PREFIX', 'TOPIC_PARTITIONS', 'EVENT_SOURCE', 'BODY_LIMIT_BYTES', 'OUTBOX_BATCH_SIZE',
-  'OUTBOX_SWEEP_INTERVAL_MS', 'OUTBOX_RETENTION_HOURS', 'PUBLISH_RETRY_MAX_MS', 'SHUTDOWN_TIMEOUT_MS',
+  'OUTBOX_SWEEP_INTERVAL_MS', 'OUTBOX_LINGER_MS', 'OUTBOX_RETENTION_HOURS', 'PUBLISH_RETRY_MAX_MS', 'SHUTDOWN_TIMEOUT_MS',
   'SSE_HEARTBEAT_MS', 'SSE_MAX_BUFFERED_BYTES', 'SSE_RECENT_EVENTS', 'IN_PROCESS_CONSUMERS',
 ];
 const setAside = Object.fromEntries(HERALD_VARIABLES.filter((name) => name in process.env).map((name) => [name, process.env[name]]));
@@ -41,7 +41,7 @@ t.test('with nothing set, every setting has its documented default', async (t) =
     topicPartitions: 3,
     eventSource: '/herald/api',
     bodyLimitBytes: 65536,
-    outbox: { batchSize: 500, sweepIntervalMs: 500, retentionHours: 24, retryMaxMs: 30000 },
+    outbox: { batchSize: 500, sweepIntervalMs: 500, lingerMs: 5, retentionHours: 24, retryMaxMs: 30000 },
     shutdownTimeoutMs: 10000,
     inProcessConsumers: true,
     sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576, recentEvents: 10000 },
@@ -65,6 +65,7 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     BODY_LIMIT_BYTES: '1048576',
     OUTBOX_BATCH_SIZE: '100',
     OUTBOX_SWEEP_INTERVAL_MS: '250',
+    OUTBOX_LINGER_MS: '20',
     OUTBOX_RETENTION_HOURS: '0.5',
     PUBLISH_RETRY_MAX_MS: '5000',
     SHUTDOWN_TIMEOUT_MS: '2000',
@@ -87,7 +88,7 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     topicPartitions: 12,
     eventSource: '/herald/staging',
     bodyLimitBytes: 1048576,
-    outbox: { batchSize: 100, sweepIntervalMs: 250, retentionHours: 0.5, retryMaxMs: 5000 },
+    outbox: { batchSize: 100, sweepIntervalMs: 250, lingerMs: 20, retentionHours: 0.5, retryMaxMs: 5000 },
     shutdownTimeoutMs: 2000,
     inProcessConsumers: false,
     sse: { heartbeatMs: 1000, maxBufferedBytes: 2048, recentEvents: 0 },
@@ -157,6 +158,7 @@ const invalid: Array<[string, string, string]> = [
   ['BODY_LIMIT_BYTES', '20000000', 'must be <= 10485760'],
   ['OUTBOX_BATCH_SIZE', '0', 'must be >= 1'],
   ['OUTBOX_SWEEP_INTERVAL_MS', '5', 'must be >= 10'],
+  ['OUTBOX_LINGER_MS', '1001', 'must be <= 1000'],
   ['OUTBOX_RETENTION_HOURS', '-1', 'must be >= 0'],
   ['OUTBOX_RETENTION_HOURS', 'a day', 'must be number'],
   ['PUBLISH_RETRY_MAX_MS', '50', 'must be >= 100'],

@@ -20,6 +20,7 @@ export function startMainThreadPublisher(options: PublisherOptions): Publisher {
     producer: createProducerFromDescriptor(options.describeTransport().descriptor),
     batchSize: settings.batchSize,
     sweepIntervalMs: settings.sweepIntervalMs,
+    lingerMs: settings.lingerMs,
     retryMaxMs: settings.retryMaxMs,
     retentionHours: settings.retentionHours,
     maxMessageBytes: settings.maxMessageBytes,

@@ -33,6 +33,11 @@ export interface OutboxRelayOptions {
   producer: EventProducer;
   batchSize: number;
   sweepIntervalMs: number;
+  /**
+   * After a nudge, wait this long before reading the outbox so that commits arriving together
+   * leave in one batch (Kafka's linger.ms, applied to the outbox). 0 sends at once.
+   */
+  lingerMs: number;
   retryMaxMs: number;
   retentionHours: number;
   maxMessageBytes: number;
@@ -86,7 +91,10 @@ export class OutboxRelay {
       await this.refreshBacklog().catch(() => {});
       this.report();
       if (backoffMs > 0) await this.sleep(backoffMs, false);
-      else if (drained) await this.sleep(this.options.sweepIntervalMs, true);
+      else if (drained) {
+        await this.sleep(this.options.sweepIntervalMs, true);
+        if (this.nudged && this.options.lingerMs > 0) await this.sleep(this.options.lingerMs, false);
+      }
     }
   }
 

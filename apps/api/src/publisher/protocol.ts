@@ -4,6 +4,7 @@ export interface RelaySettings {
   databaseUrl: string;
   batchSize: number;
   sweepIntervalMs: number;
+  lingerMs: number;
   retryMaxMs: number;
   retentionHours: number;
   /** Largest record value the relay will try to send; bigger rows are set aside. */

@@ -28,6 +28,7 @@ const relay = new OutboxRelay({
   producer: createProducerFromDescriptor(descriptor, log),
   batchSize: settings.batchSize,
   sweepIntervalMs: settings.sweepIntervalMs,
+  lingerMs: settings.lingerMs,
   retryMaxMs: settings.retryMaxMs,
   retentionHours: settings.retentionHours,
   maxMessageBytes: settings.maxMessageBytes,
