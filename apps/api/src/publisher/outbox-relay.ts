@@ -13,6 +13,8 @@ export const RELAY_LOCK_KEY = 0x6865_7261; // "hera"
 const CLEANUP_INTERVAL_MS = 60_000;
 const CLEANUP_BATCH = 5_000;
 const INITIAL_BACKOFF_MS = 100;
+/** The backlog is counted at most this often: under load a count per batch would be pure overhead. */
+const BACKLOG_REFRESH_MS = 1_000;
 
 interface OutboxRow {
   position: string;
@@ -61,6 +63,7 @@ export class OutboxRelay {
   private connected = false;
   private failures = 0;
   private lastCleanup = 0;
+  private lastBacklogRefresh = 0;
   private readonly options: OutboxRelayOptions;
 
   constructor(options: OutboxRelayOptions) {
@@ -88,7 +91,10 @@ export class OutboxRelay {
       } catch (error) {
         backoffMs = this.recordFailure(error);
       }
-      await this.refreshBacklog().catch(() => {});
+      if (Date.now() - this.lastBacklogRefresh >= BACKLOG_REFRESH_MS) {
+        this.lastBacklogRefresh = Date.now();
+        await this.refreshBacklog().catch(() => {});
+      }
       this.report();
       if (backoffMs > 0) await this.sleep(backoffMs, false);
       else if (drained) {
