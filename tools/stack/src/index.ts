@@ -12,3 +12,4 @@ export {
 export type { DynamoDbLocal, DynamoDbLocalInstall, DynamoDbLocalOptions } from './dynamodb-local.js';
 export { ensureMinio, startMinio, MINIO_FALLBACK_VERSION } from './minio.js';
 export type { Minio, MinioInstall, MinioOptions } from './minio.js';
+export { createTestDatabase, testServerUrl } from './test-database.js';
