@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createAnalyticsQueries } from '@herald/analytics';
-import { topicName, topics, type TopicKey } from '@herald/event-schemas';
+import { topicNames } from '@herald/event-schemas';
 import type { EventTransport } from '@herald/event-transport';
 import { analyticsRoutes } from './analytics/routes.js';
 import type { Config } from './config.js';
@@ -48,7 +48,6 @@ export async function buildApp(
   logger: FastifyServerOptions['loggerInstance'] | boolean = false,
 ): Promise<FastifyInstance> {
   const { config, pool, publisher, eventHub, transport } = deps;
-  const topicNames = (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, config.topicPrefix));
   const app = Fastify({
     ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimitBytes,
@@ -102,7 +101,7 @@ export async function buildApp(
     queries: createAnalyticsQueries(pool),
     transport,
     consumerGroups: CONSUMER_GROUPS.map((group) => `${config.topicPrefix}${group}`),
-    topics: topicNames,
+    topics: topicNames(config.topicPrefix),
   });
   await app.register(deadLetterRoutes, {
     service: createDeadLetterService({

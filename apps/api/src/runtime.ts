@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { MessagePort } from 'node:worker_threads';
-import { topicName, topics, type TopicKey } from '@herald/event-schemas';
+import { topicNames } from '@herald/event-schemas';
 import {
   createEmbeddedBroker,
   createKafkaTransport,
@@ -65,7 +65,7 @@ function ensureTopicsInBackground(
 ): { ready: Promise<boolean>; stop: () => void } {
   let stopped = false;
   let delay = 500;
-  const names = (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, config.topicPrefix));
+  const names = topicNames(config.topicPrefix);
   const attempt = async (): Promise<boolean> => {
     while (!stopped) {
       try {
@@ -146,10 +146,9 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
     });
     started.push(() => publisher.stop(config.shutdownTimeoutMs));
 
-    const topicNames = (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, config.topicPrefix));
     const eventHub = createEventHub({
       transport,
-      topics: topicNames,
+      topics: topicNames(config.topicPrefix),
       groupPrefix: config.topicPrefix,
       recentCapacity: config.sse.recentEvents,
       log: logger.child({ name: 'event-hub' }),

@@ -18,7 +18,7 @@ export * from './events/product-deleted.js';
 export * from './events/product-snapshot.js';
 export * from './events/product-updated.js';
 export * from './events/stock-adjusted.js';
-export { topicName, topics, type TopicKey, type TopicName } from './topics.js';
+export { topicName, topicNames, topics, type TopicKey, type TopicName } from './topics.js';
 export type { EventData, EventOfType, HeraldEvent } from './types.js';
 export {
   EventValidationError,

@@ -9,7 +9,12 @@ export const topics = {
 export type TopicKey = keyof typeof topics;
 export type TopicName = (typeof topics)[TopicKey];
 
-/** Dead letters of any consumer go to `<topic>.dlq`-style names built by consumers; listed here for discovery. */
+/** The full name of one topic under a deployment's prefix. */
 export function topicName(key: TopicKey, prefix = ''): string {
   return `${prefix}${topics[key]}`;
+}
+
+/** The full names of every topic Herald publishes to, under a deployment's prefix. */
+export function topicNames(prefix = ''): string[] {
+  return (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, prefix));
 }

@@ -21,7 +21,9 @@ export async function analyticsRoutes(app: FastifyInstance, options: AnalyticsRo
       return await queries.eventRates({ minutes: query.minutes, types: query.types?.split(',') });
     } catch (error) {
       if (isAnalyticsError(error)) {
-        throw new HttpProblem('HERALD_VALIDATION_FAILED', error.message, [{ in: 'query', field: 'types', message: error.message }]);
+        throw new HttpProblem('HERALD_VALIDATION_FAILED', error.message, [
+          { in: 'query', field: error.field ?? 'types', message: error.message },
+        ]);
       }
       throw error;
     }

@@ -1,5 +1,5 @@
 import { parseEvent } from '@herald/event-schemas';
-import { listDeadLetters, type DeadLetter } from '@herald/consumer-runtime';
+import { deadLetterTopic, listDeadLetters, type DeadLetter } from '@herald/consumer-runtime';
 import type { EventTransport } from '@herald/event-transport';
 import { inTransaction, type Pool } from '../db/pool.js';
 import type { components } from '../openapi/contract.generated.js';
@@ -58,7 +58,7 @@ export function createDeadLetterService({ pool, transport, topicPrefix, onEvents
         redriven: d.redrivenHere || d.redriven,
         event: parsedValue(d.value),
       }));
-      return { group, topic: `${topicPrefix}herald.dead-letters.${group}`, items };
+      return { group, topic: deadLetterTopic(group, topicPrefix), items };
     },
 
     async redrive(group: string, eventIds: string[] | undefined) {
