@@ -101,13 +101,17 @@ type RawConfig = {
   SSE_RECENT_EVENTS: number;
 };
 
+const SECRET_BEARING = /URL|SECRET|PASSWORD|TOKEN|KEY/;
+
 /** Turns "env/PORT must be <= 65535" into "PORT must be <= 65535 (got "70000")". */
 function describeEnvError(error: Error, env: Record<string, string | undefined>): string {
   const parts = error.message.split(', ').map((part) => {
     const match = /^env\/(\w+) (.*)$/.exec(part.trim());
     if (!match) return part;
     const [, name, problem] = match;
-    return `${name} ${problem} (got ${JSON.stringify(env[name!])})`;
+    // A connection string may carry a password: say what is wrong with it, not what it is.
+    const shown = SECRET_BEARING.test(name!) ? 'a value not shown here' : JSON.stringify(env[name!]);
+    return `${name} ${problem} (got ${shown})`;
   });
   return `invalid configuration: ${parts.join('; ')}`;
 }
