@@ -110,7 +110,9 @@ function describeEnvError(error: Error, env: Record<string, string | undefined>)
     const match = /^env\/(\w+) (.*)$/.exec(part.trim());
     if (!match) return part.replace(/^env /, '');
     const [, name, problem] = match;
-    return `${name} ${problem} (got ${JSON.stringify(env[name!])})`;
+    // Keys and secrets are named, never echoed.
+    const shown = /SECRET|PASSWORD|TOKEN|KEY/.test(name!) ? 'a value not shown here' : JSON.stringify(env[name!]);
+    return `${name} ${problem} (got ${shown})`;
   });
   return `invalid configuration: ${parts.join('; ')}`;
 }
