@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   createEventLog,
@@ -15,6 +14,7 @@ import { createEvent, type HeraldEvent } from '@herald/event-schemas';
 import type * as Minio from 'minio';
 import type { Test } from 'tap';
 import { createS3Client, ensureBucket, startEmbeddedS3 } from '../src/index.js';
+import { eventually } from '@herald/stack';
 
 /** UUIDv7 for `ms`: time-ordered like the ids the API gives events. */
 export function uuidv7(ms: number): string {
@@ -138,21 +138,6 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Retries `check` until it stops throwing, then returns its result; rethrows after the timeout. */
-export async function eventually<T>(
-  check: () => T | Promise<T>,
-  { timeoutMs = 30_000, intervalMs = 25 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await sleep(intervalMs);
-  }
-}
 
 /**
  * A TCP proxy in front of a server, to play outages: `down()` refuses connections and cuts open
@@ -216,3 +201,6 @@ export async function faultyProxy(t: Test, target: string): Promise<FaultyProxy>
     },
   };
 }
+
+// Shared with every workspace's tests.
+export { eventually };

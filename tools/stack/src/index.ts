@@ -13,3 +13,4 @@ export type { DynamoDbLocal, DynamoDbLocalInstall, DynamoDbLocalOptions } from '
 export { ensureMinio, startMinio, MINIO_FALLBACK_VERSION } from './minio.js';
 export type { Minio, MinioInstall, MinioOptions } from './minio.js';
 export { createTestDatabase, testServerUrl } from './test-database.js';
+export { eventually } from './eventually.js';

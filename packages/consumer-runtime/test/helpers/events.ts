@@ -1,23 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createEvent, type EventOfType, type HeraldEvent } from '@herald/event-schemas';
 import type { OutgoingMessage } from '@herald/event-transport';
+import { eventually } from '@herald/stack';
 
-/** Retries `check` until it stops throwing, then returns its result; rethrows after the timeout. */
-export async function eventually<T>(
-  check: () => T | Promise<T>,
-  { timeoutMs = 30_000, intervalMs = 20 }: { timeoutMs?: number; intervalMs?: number } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-    }
-    await sleep(intervalMs);
-  }
-}
 
 export function productCreated(name = 'Lamp'): EventOfType<'ProductCreated'> {
   const id = randomUUID();
@@ -64,3 +49,6 @@ export class DependencyDown extends Error {
 }
 
 export const isDependencyDown = (error: unknown): boolean => error instanceof DependencyDown;
+
+// Shared with every workspace's tests.
+export { eventually };
