@@ -21,7 +21,8 @@ export class EventLogError extends Error {
   }
 }
 
-const NETWORK_CODES = new Set([
+/** Socket and DNS error codes that mean "the server could not be reached", for any client. */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
   'ECONNABORTED',
@@ -78,7 +79,7 @@ export function isTransientEventLogError(error: unknown): boolean {
     ) {
       return true;
     }
-    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
+    if (typeof e.code === 'string' && NETWORK_ERROR_CODES.has(e.code)) return true;
     if (typeof e.name === 'string' && TRANSIENT_NAMES.has(e.name)) return true;
     if (e.$retryable) return true;
     if (e.$fault === 'server') return true;

@@ -12,6 +12,7 @@ export {
 export {
   EVENT_LOG_ERROR_CODES,
   EventLogError,
+  NETWORK_ERROR_CODES,
   isTransientEventLogError,
   type EventLogErrorCode,
 } from './errors.js';

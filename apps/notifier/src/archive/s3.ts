@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import * as Minio from 'minio';
 import { NOTIFIER_ERROR_CODES, NotifierError } from '../errors.js';
+import { NETWORK_ERROR_CODES } from '@herald/event-log';
 
 export interface S3ClientOptions {
   /** e.g. `http://127.0.0.1:9000` (path-style addressing). */
@@ -30,24 +31,13 @@ export function createS3Client(options: S3ClientOptions): Minio.Client {
   });
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-]);
 const TRANSIENT_S3_CODES = new Set(['InternalError', 'SlowDown', 'ServiceUnavailable', 'RequestTimeout', 'XMinioServerNotInitialized']);
 
 /** Object storage unreachable, overloaded or failing on its side (as opposed to a refused request). */
 export function isTransientS3Error(error: unknown): boolean {
   for (let current = error, depth = 0; current && typeof current === 'object' && depth < 8; depth++) {
     const e = current as { code?: unknown; name?: unknown; cause?: unknown };
-    if (typeof e.code === 'string' && (NETWORK_CODES.has(e.code) || TRANSIENT_S3_CODES.has(e.code))) return true;
+    if (typeof e.code === 'string' && (NETWORK_ERROR_CODES.has(e.code) || TRANSIENT_S3_CODES.has(e.code))) return true;
     if (e.name === 'TimeoutError') return true;
     current = e.cause;
   }
