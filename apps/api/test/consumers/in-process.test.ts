@@ -87,6 +87,9 @@ t.test('a stream resumed from an event this instance no longer remembers is repl
   await first.waitFor((m) => m.some((x) => x.id));
   first.close();
   const lastSeen = first.messages.find((m) => m.id)!.id!;
+  // The log orders events as the notifier logged them; what it logged before the client's last
+  // event is, by that order, not missed. Let it log that event before writing the next ones.
+  await consumersCaughtUp(herald);
 
   const missed: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -100,11 +103,11 @@ t.test('a stream resumed from an event this instance no longer remembers is repl
   await resumed.waitFor((m) => m.filter((x) => x.id).length >= 4);
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.notOk(resumed.messages.some((m) => m.event === 'resync'), 'the position was found in the log');
-  t.same(
-    resumed.messages.filter((m) => m.id).map((m) => JSON.parse(m.data).subject),
-    missed,
-    'exactly the events written while disconnected, in order',
-  );
+  const replayed = resumed.messages.filter((m) => m.id).map((m) => JSON.parse(m.data).subject as string);
+  // Each product here has one event on its own key; across keys (partitions) the log's order is
+  // the notifier's, which is only defined per key.
+  t.same([...replayed].sort(), [...missed].sort(), 'exactly the events written while disconnected');
+  t.equal(new Set(replayed).size, replayed.length, 'none twice');
 });
 
 t.test('dead letters are listed with their reason and re-driven once through the outbox', async (t) => {
