@@ -202,8 +202,15 @@ const transport: TransportCase[] = [
   { name: 'a merge-patch body on create (only PATCH takes it)', status: 415, type: 'unsupported-media-type', body: JSON.stringify(validProduct()), contentType: 'application/merge-patch+json' },
   { name: 'a body larger than BODY_LIMIT_BYTES', status: 413, type: 'payload-too-large', body: JSON.stringify(validProduct({ description: 'd'.repeat(64 * 1024) })) },
   { name: 'an unknown route', status: 404, type: 'not-found', method: 'GET', url: '/api/v1/warehouses' },
-  { name: 'an unknown method on a known path', status: 404, type: 'not-found', method: 'GET', url: `${PRODUCTS}/${UNKNOWN_ID}/stock-adjustments` },
+  { name: 'an unknown method on a known path', status: 405, type: 'method-not-allowed', method: 'GET', url: `${PRODUCTS}/${UNKNOWN_ID}/stock-adjustments` },
 ];
+
+t.test('a method the contract does not define on a known path is a 405 listing the allowed ones', async (t) => {
+  const response = await herald.app.inject({ method: 'PUT', url: `${PRODUCTS}/${UNKNOWN_ID}`, payload: '{}', headers: { 'content-type': 'application/json' } });
+  t.equal(response.statusCode, 405);
+  t.equal(response.headers.allow, 'GET, PATCH, DELETE');
+  t.match(response.headers['content-type'], /^application\/problem\+json/);
+});
 
 for (const c of transport) {
   t.test(`${c.name} is a ${c.status} ${c.type} problem`, async (t) => {

@@ -134,7 +134,14 @@ export const errorHandlerPlugin = fp(
       if (options.dashboardIndex && isDashboardNavigation(request.method, request.url, request.headers.accept)) {
         return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(createReadStream(options.dashboardIndex));
       }
-      return sendProblem(request, reply, new HttpProblem('HERALD_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`));
+      const path = request.url.split('?')[0]!;
+      // A path the contract knows, with a method it does not: 405 and what is allowed instead.
+      const allowed = request.server.openapi?.methodsFor(path) ?? [];
+      if (allowed.length > 0) {
+        reply.header('allow', allowed.join(', '));
+        return sendProblem(request, reply, new HttpProblem('HERALD_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`));
+      }
+      return sendProblem(request, reply, new HttpProblem('HERALD_NOT_FOUND', `no route ${request.method} ${path}`));
     });
   },
   { name: 'error-handler', fastify: '5.x' },

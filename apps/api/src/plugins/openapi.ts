@@ -23,6 +23,8 @@ export interface OpenApiRoutes {
   operations: OperationRoute[];
   /** Registers the handler of `operationId` with the method, URL and schemas the document gives it. */
   route(app: FastifyInstance, operationId: string, handler: RouteHandlerMethod): void;
+  /** Methods the document defines for a request path (for 405 and its Allow header). */
+  methodsFor(path: string): string[];
 }
 
 declare module 'fastify' {
@@ -135,9 +137,15 @@ export const openApiPlugin = fp(
       if (missing.length > 0) throw new Error(`openapi.yaml operations without a handler: ${missing.join(', ')}`);
     });
 
+    const pathPatterns = operations.map((op) => ({
+      method: op.method,
+      pattern: new RegExp(`^${op.url.replace(/:\w+/g, '[^/]+')}$`),
+    }));
+
     app.decorate('openapi', {
       document,
       operations,
+      methodsFor: (path) => [...new Set(pathPatterns.filter((p) => p.pattern.test(path)).map((p) => p.method))],
       route(instance, operationId, handler) {
         const operation = byId.get(operationId);
         if (!operation) throw new Error(`openapi.yaml has no operation ${operationId}`);
