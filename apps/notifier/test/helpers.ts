@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,59 +10,13 @@ import {
   startEmbeddedDynamoDb,
   type EventLog,
 } from '@herald/event-log';
-import { createEvent, type HeraldEvent } from '@herald/event-schemas';
 import type * as Minio from 'minio';
 import type { Test } from 'tap';
 import { createS3Client, ensureBucket, startEmbeddedS3 } from '../src/index.js';
 import { eventually } from '@herald/stack';
 
-/** UUIDv7 for `ms`: time-ordered like the ids the API gives events. */
-export function uuidv7(ms: number): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(ms, 0, 6);
-  bytes[6] = (bytes[6]! & 0x0f) | 0x70;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-export function productCreated(time = new Date()): HeraldEvent {
-  const productId = randomUUID();
-  const at = time.toISOString();
-  return createEvent({
-    type: 'ProductCreated',
-    id: uuidv7(time.getTime()),
-    time,
-    subject: productId,
-    source: '/herald/test',
-    data: {
-      product: {
-        id: productId,
-        sku: `S-${productId.slice(0, 8)}`,
-        name: 'Lamp',
-        description: '',
-        price: { amount: 1999, currency: 'EUR' },
-        stock: 5,
-        low_stock_threshold: 1,
-        created_at: at,
-        updated_at: at,
-        version: 1,
-      },
-    },
-  });
-}
-
-export function productDeleted(time = new Date()): HeraldEvent {
-  const productId = randomUUID();
-  return createEvent({
-    type: 'ProductDeleted',
-    id: uuidv7(time.getTime()),
-    time,
-    subject: productId,
-    source: '/herald/test',
-    data: { product_id: productId, sku: `S-${productId.slice(0, 8)}`, version: 2, deleted_at: time.toISOString() },
-  });
-}
+// Event fixtures are shared by every workspace's tests.
+export { productCreatedAt as productCreated, productDeletedAt as productDeleted } from '@herald/stack';
 
 export function tempDir(t: Test, prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -14,3 +14,4 @@ export { ensureMinio, startMinio, MINIO_FALLBACK_VERSION } from './minio.js';
 export type { Minio, MinioInstall, MinioOptions } from './minio.js';
 export { createTestDatabase, testServerUrl } from './test-database.js';
 export { eventually } from './eventually.js';
+export { eventIdAt, productCreatedAt, productDeletedAt } from './fixtures.js';
