@@ -124,17 +124,24 @@ export async function insertStockAdjustment(client: PoolClient, adjustment: Stoc
   );
 }
 
+/** Fixed SQL fragments for the low-stock filter; a literal predicate lets the partial index serve `true`. */
+const LOW_STOCK_FILTER = {
+  any: '',
+  low: 'AND stock <= low_stock_threshold',
+  healthy: 'AND stock > low_stock_threshold',
+} as const;
+
 export async function listProducts(
   db: Queryable,
   options: { limit: number; afterId?: string; lowStock?: boolean },
 ): Promise<ProductRow[]> {
+  const filter = LOW_STOCK_FILTER[options.lowStock === undefined ? 'any' : options.lowStock ? 'low' : 'healthy'];
   const { rows } = await db.query<ProductRow>(
     `SELECT ${COLUMNS} FROM products
-     WHERE ($1::uuid IS NULL OR id > $1)
-       AND ($2::boolean IS NULL OR (stock <= low_stock_threshold) = $2)
+     WHERE ($1::uuid IS NULL OR id > $1) ${filter}
      ORDER BY id
-     LIMIT $3`,
-    [options.afterId ?? null, options.lowStock ?? null, options.limit],
+     LIMIT $2`,
+    [options.afterId ?? null, options.limit],
   );
   return rows;
 }
