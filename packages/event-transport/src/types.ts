@@ -57,9 +57,34 @@ export interface ConsumerOptions {
  */
 export type RecordHandler = (record: DeliveredRecord) => Promise<void>;
 
+/** Records of one partition, in offset order, delivered together. */
+export interface RecordBatch {
+  topic: string;
+  partition: number;
+  records: DeliveredRecord[];
+}
+
+/**
+ * Called once per batch, sequentially within a partition. Resolves with how many records, from
+ * the first, were handled (all of them when it resolves with undefined): their offsets are
+ * committed, and the rest are delivered again after the redelivery pause. A rejection means none
+ * of the batch was handled.
+ */
+export type BatchHandler = (batch: RecordBatch) => Promise<number | void>;
+
+export interface BatchOptions {
+  /** Upper bound of records per batch. Default 500. */
+  maxBatchSize?: number;
+}
+
 export interface EventConsumer {
   /** Starts consuming in the background; resolves once the consumer has joined its group. */
   run(handler: RecordHandler): Promise<void>;
+  /**
+   * Like run(), but hands over whatever is available of one partition at once (up to
+   * `maxBatchSize` records), so a consumer can write its effects in bulk.
+   */
+  runBatches(handler: BatchHandler, options?: BatchOptions): Promise<void>;
   /** Stops fetching, waits for the in-flight handler, commits what was handled, leaves the group. */
   stop(): Promise<void>;
 }
