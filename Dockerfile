@@ -1,6 +1,6 @@
 # One image for Herald's Node services (api, notifier, analytics); docker-compose picks the
 # command. Build from the repository root:  docker build -t herald .
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY . .
 # The whole workspace is installed to build the dashboard, then trimmed to runtime dependencies.
@@ -8,7 +8,7 @@ RUN npm ci --no-audit --no-fund \
  && npm run build -w apps/web \
  && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 COPY --from=build /app /app
