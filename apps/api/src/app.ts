@@ -1,22 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { createAnalyticsQueries } from '@herald/analytics';
-import { topicNames } from '@herald/event-schemas';
 import type { EventTransport } from '@herald/event-transport';
-import { analyticsRoutes } from './analytics/routes.js';
 import type { Config } from './config.js';
-import { deadLetterRoutes } from './dead-letters/routes.js';
-import { createDeadLetterService } from './dead-letters/service.js';
 import type { Pool } from './db/pool.js';
 import { eventContractRoutes } from './events/routes.js';
+import type { Platform } from './feature.js';
+import { features } from './features.js';
 import { healthRoutes } from './health/routes.js';
 import { dashboardPlugin, dashboardUrls, defaultDashboardDir } from './plugins/dashboard.js';
 import { errorHandlerPlugin, sendProblem, toProblem } from './plugins/error-handler.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
-import { productRoutes } from './products/routes.js';
-import { createProductService } from './products/service.js';
+import { createUnitOfWork } from './outbox/unit-of-work.js';
 import type { Publisher } from './publisher/publisher.js';
 import type { EventHub } from './stream/event-hub.js';
 import { streamRoutes } from './stream/routes.js';
@@ -32,16 +28,19 @@ export interface AppDependencies {
   dashboardDir?: string;
   /** The event log SSE resumes read from; absent when no log is configured. */
   replaySource?: ReplaySource;
+  /** Consumer names (unprefixed) whose lag the API reports. Default: the in-process consumers'. */
+  consumerNames?: readonly string[];
 }
 
-/** The consumer groups whose lag `/api/v1/analytics/consumer-lag` reports. */
-const CONSUMER_GROUPS = ['notifier', 'analytics'];
+/** The consumers a deployment runs, by default; `consumers/modules.ts` lists their code. */
+const DEFAULT_CONSUMER_NAMES = ['notifier', 'analytics'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The HTTP application as a plain Fastify instance: no port, no process concerns, so tests can
- * `inject()` into it. Start-up order reads top to bottom: framework plugins, then features.
+ * `inject()` into it. Start-up order reads top to bottom: platform plugins, then the features
+ * listed in `features.ts`.
  */
 export async function buildApp(
   deps: AppDependencies,
@@ -68,8 +67,10 @@ export async function buildApp(
   app.removeAllContentTypeParsers();
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, jsonParser);
-  app.addHook('onSend', async (request, reply) => {
+  // A callback hook: no promise per request on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
   const dashboardDir = deps.dashboardDir ?? defaultDashboardDir;
@@ -97,27 +98,17 @@ export async function buildApp(
       replayMaxEvents: 50_000,
     },
   });
-  await app.register(analyticsRoutes, {
-    queries: createAnalyticsQueries(pool),
+
+  const platform: Platform = {
+    config,
+    pool,
+    unitOfWork: createUnitOfWork({ pool, topicPrefix: config.topicPrefix, onEventsCommitted: () => publisher.nudge() }),
     transport,
-    consumerGroups: CONSUMER_GROUPS.map((group) => `${config.topicPrefix}${group}`),
-    topics: topicNames(config.topicPrefix),
-  });
-  await app.register(deadLetterRoutes, {
-    service: createDeadLetterService({
-      pool,
-      transport,
-      topicPrefix: config.topicPrefix,
-      onEventsCommitted: () => publisher.nudge(),
-    }),
-  });
-  await app.register(productRoutes, {
-    service: createProductService({
-      pool,
-      eventSource: config.eventSource,
-      topicPrefix: config.topicPrefix,
-      onEventsCommitted: () => publisher.nudge(),
-    }),
-  });
+    publisher,
+    consumerGroups: (deps.consumerNames ?? DEFAULT_CONSUMER_NAMES).map((name) => `${config.topicPrefix}${name}`),
+  };
+  for (const feature of features) {
+    await app.register(async (scope) => feature.register(scope, platform));
+  }
   return app;
 }

@@ -1,7 +1,15 @@
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
+import { features } from '../features.js';
 
+/** The platform's migrations (the outbox, and the products tables that came first). */
 export const migrationsDir = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** Every migration file: the platform's and each feature's, applied in the order of their names. */
+function migrationGlobs(): string[] {
+  const dirs = [migrationsDir, ...features.flatMap((feature) => (feature.migrationsDir ? [feature.migrationsDir] : []))];
+  return dirs.map((dir) => `${dir}/*.{sql,js,ts}`);
+}
 
 interface MigrationLogger {
   info(msg: string): void;
@@ -16,7 +24,8 @@ interface MigrationLogger {
 export async function migrateUp(databaseUrl: string, logger: MigrationLogger): Promise<string[]> {
   const applied = await runner({
     databaseUrl,
-    dir: migrationsDir,
+    dir: migrationGlobs(),
+    useGlob: true,
     direction: 'up',
     migrationsTable: 'pgmigrations',
     advisoryLockMode: 'wait',

@@ -1,17 +1,17 @@
 import { parseEvent } from '@herald/event-schemas';
 import { deadLetterTopic, listDeadLetters, type DeadLetter } from '@herald/consumer-runtime';
 import type { EventTransport } from '@herald/event-transport';
-import { inTransaction, type Pool } from '../db/pool.js';
+import type { Pool } from '../db/pool.js';
 import type { components } from '../openapi/contract.generated.js';
-import { appendToOutbox } from '../outbox/outbox-writer.js';
+import type { UnitOfWork } from '../outbox/unit-of-work.js';
 
 type DeadLetterView = components['schemas']['DeadLetter'];
 
 export interface DeadLetterServiceOptions {
   pool: Pool;
+  unitOfWork: UnitOfWork;
   transport: EventTransport;
   topicPrefix: string;
-  onEventsCommitted: () => void;
 }
 
 function parsedValue(value: string): unknown {
@@ -28,7 +28,7 @@ function parsedValue(value: string): unknown {
  * letter as re-driven in the same transaction: each is re-driven once, and consumers, being
  * idempotent by event id, ignore it where it had been handled.
  */
-export function createDeadLetterService({ pool, transport, topicPrefix, onEventsCommitted }: DeadLetterServiceOptions) {
+export function createDeadLetterService({ pool, unitOfWork, transport, topicPrefix }: DeadLetterServiceOptions) {
   async function redrivenOffsets(group: string): Promise<Set<string>> {
     const { rows } = await pool.query<{ offset: string }>(
       'SELECT dead_letter_offset::text AS offset FROM dead_letter_redrives WHERE consumer_group = $1',
@@ -76,20 +76,18 @@ export function createDeadLetterService({ pool, transport, topicPrefix, onEvents
           });
           continue;
         }
-        const recorded = await inTransaction(pool, async (client) => {
+        const recorded = await unitOfWork.run(async (client) => {
           const { rowCount } = await client.query(
             `INSERT INTO dead_letter_redrives (consumer_group, dead_letter_offset, event_id)
              VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
             [group, deadLetter.offset, parsed.event.id],
           );
           // Someone else re-drove it in the meantime.
-          if (rowCount === 0) return false;
-          await appendToOutbox(client, [parsed.event], topicPrefix);
-          return true;
+          if (rowCount === 0) return { result: false, events: [] };
+          return { result: true, events: [parsed.event] };
         });
         if (recorded) redriven.push(deadLetter.offset);
       }
-      if (redriven.length > 0) onEventsCommitted();
       return { group, redriven, skipped };
     },
   };

@@ -1,4 +1,6 @@
+import type { HeraldEvent } from '@herald/event-schemas';
 import type { Pool, PoolClient } from '../db/pool.js';
+import type { SingleStatementWrite } from '../outbox/unit-of-work.js';
 
 /** A products row as stored. Only SQL lives in this file. */
 export interface ProductRow {
@@ -35,15 +37,18 @@ type Queryable = Pool | PoolClient;
 const COLUMNS = `id, sku, name, description, price_amount, price_currency, stock, low_stock_threshold,
   created_at, updated_at, version`;
 
-export async function insertProduct(
-  client: PoolClient,
-  product: ProductFields & { id: string; stock: number },
-): Promise<ProductRow> {
-  const { rows } = await client.query<ProductRow>(
-    `INSERT INTO products (id, sku, name, description, price_amount, price_currency, stock, low_stock_threshold)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-     RETURNING ${COLUMNS}`,
-    [
+/**
+ * The insert of a new product, for the unit of work to send with its events in one round trip.
+ * Every value, timestamps included, comes from the caller, which built the events from them.
+ */
+export function insertProduct(product: ProductRow, events: HeraldEvent[]): SingleStatementWrite {
+  return {
+    name: 'products-insert',
+    sql: `INSERT INTO products (id, sku, name, description, price_amount, price_currency, stock, low_stock_threshold,
+            created_at, updated_at, version)
+          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1)
+          RETURNING id`,
+    values: [
       product.id,
       product.sku,
       product.name,
@@ -52,9 +57,10 @@ export async function insertProduct(
       product.price_currency,
       product.stock,
       product.low_stock_threshold,
+      product.created_at,
     ],
-  );
-  return rows[0]!;
+    events,
+  };
 }
 
 export async function findProduct(db: Queryable, id: string): Promise<ProductRow | undefined> {

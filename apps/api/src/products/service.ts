@@ -1,8 +1,8 @@
 import { createEvent, type EventData, type HeraldEvent, type ProductUpdatedData } from '@herald/event-schemas';
-import { v7 as uuidv7 } from 'uuid';
-import { inTransaction, pgErrorCode, type Pool } from '../db/pool.js';
+import { pgErrorCode, type Pool, type PoolClient } from '../db/pool.js';
 import { HttpProblem, notFound } from '../errors.js';
-import { appendToOutbox } from '../outbox/outbox-writer.js';
+import { uuidv7 } from '../lib/uuid-v7.js';
+import type { UnitOfWork } from '../outbox/unit-of-work.js';
 import type { components } from '../openapi/contract.generated.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ifMatchSatisfied } from './etag.js';
@@ -20,11 +20,10 @@ const MAX_STOCK = 2_147_483_647;
 const UNIQUE_VIOLATION = '23505';
 
 export interface ProductServiceOptions {
+  /** For reads; every write goes through `unitOfWork`. */
   pool: Pool;
+  unitOfWork: UnitOfWork;
   eventSource: string;
-  topicPrefix: string;
-  /** Called after each commit that wrote events, so the publisher picks them up at once. */
-  onEventsCommitted: () => void;
 }
 
 export interface ProductPage {
@@ -83,7 +82,7 @@ function describeChange(row: ProductRow, columns: Partial<ProductFields>): Chang
  * outbox, so a change is never visible without its events or the other way round.
  */
 export function createProductService(options: ProductServiceOptions) {
-  const { pool, eventSource, topicPrefix } = options;
+  const { pool, unitOfWork, eventSource } = options;
 
   const event = <T extends HeraldEvent['type']>(
     type: T,
@@ -92,15 +91,12 @@ export function createProductService(options: ProductServiceOptions) {
     data: EventData<T>,
   ) => createEvent<T>({ type, subject, source: eventSource, time, data, id: uuidv7() });
 
-  async function write<T>(work: (client: Parameters<Parameters<typeof inTransaction>[1]>[0]) => Promise<[T, HeraldEvent[]]>) {
-    const [result, events] = await inTransaction(pool, async (client) => {
-      const [value, produced] = await work(client);
-      await appendToOutbox(client, produced, topicPrefix);
-      return [value, produced] as const;
+  /** A transaction whose work returns its result and the events that describe it. */
+  const write = <T>(work: (client: PoolClient) => Promise<[T, HeraldEvent[]]>) =>
+    unitOfWork.run(async (client) => {
+      const [result, events] = await work(client);
+      return { result, events };
     });
-    if (events.length > 0) options.onEventsCommitted();
-    return result;
-  }
 
   function lowStockWarning(row: ProductRow, cause: 'created' | 'updated' | 'stock_adjusted') {
     return event('LowStockWarning', row.id, row.updated_at, {
@@ -116,27 +112,31 @@ export function createProductService(options: ProductServiceOptions) {
 
   return {
     async create(input: ProductCreate): Promise<Product> {
-      return write(async (client) => {
-        let row: ProductRow;
-        try {
-          row = await repository.insertProduct(client, {
-            id: uuidv7(),
-            sku: input.sku,
-            name: input.name,
-            description: input.description ?? '',
-            price_amount: input.price.amount,
-            price_currency: input.price.currency,
-            stock: input.stock,
-            low_stock_threshold: input.low_stock_threshold ?? 10,
-          });
-        } catch (error) {
-          if (pgErrorCode(error) === UNIQUE_VIOLATION) throw duplicateSku(input.sku, error);
-          throw error;
-        }
-        const events: HeraldEvent[] = [event('ProductCreated', row.id, row.created_at, { product: toSnapshot(row) })];
-        if (entersLowStock(undefined, row)) events.push(lowStockWarning(row, 'created'));
-        return [toProduct(row), events];
-      });
+      // Everything the row will hold is known before it is written, so its events are too: the
+      // row and its events go to the database as one statement, in one round trip.
+      const now = new Date();
+      const row: ProductRow = {
+        id: uuidv7(),
+        sku: input.sku,
+        name: input.name,
+        description: input.description ?? '',
+        price_amount: input.price.amount,
+        price_currency: input.price.currency,
+        stock: input.stock,
+        low_stock_threshold: input.low_stock_threshold ?? 10,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+      };
+      const events: HeraldEvent[] = [event('ProductCreated', row.id, now, { product: toSnapshot(row) })];
+      if (entersLowStock(undefined, row)) events.push(lowStockWarning(row, 'created'));
+      try {
+        await unitOfWork.writeOne(repository.insertProduct(row, events));
+      } catch (error) {
+        if (pgErrorCode(error) === UNIQUE_VIOLATION) throw duplicateSku(input.sku, error);
+        throw error;
+      }
+      return toProduct(row);
     },
 
     async get(id: string): Promise<Product> {

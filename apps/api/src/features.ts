@@ -1,0 +1,14 @@
+import { analyticsFeature } from './analytics/feature.js';
+import { deadLettersFeature } from './dead-letters/feature.js';
+import type { Feature } from './feature.js';
+import { productsFeature } from './products/feature.js';
+
+/**
+ * Every feature of the API, registered in this order after the platform plugins. A new domain is
+ * a new folder with a `feature.ts`, and one line here.
+ */
+export const features: readonly Feature[] = [
+  productsFeature,
+  analyticsFeature,
+  deadLettersFeature,
+];
