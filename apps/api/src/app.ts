@@ -61,15 +61,24 @@ export async function buildApp(
     // Errors Fastify raises before routing (e.g. a badly encoded URL) get the same problem bodies.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, toProblem(error)),
     forceCloseConnections: 'idle',
+    // One line per request (below) instead of Fastify's two.
+    disableRequestLogging: true,
   }) as unknown as FastifyInstance;
 
   // JSON only: any other body type is a 415 before it reaches a handler.
   app.removeAllContentTypeParsers();
   const jsonParser = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, jsonParser);
-  // A callback hook: no promise per request on the hot path.
+  // Callback hooks: no promise per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    request.log.info(
+      { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime },
+      'request completed',
+    );
     done();
   });
 

@@ -20,7 +20,18 @@ try {
   process.exit(78); // EX_CONFIG
 }
 
-const logger = pino({ level: config.logLevel, name: 'herald' });
+// Log lines are buffered and written asynchronously: a synchronous write per line would stall the
+// event loop that serves requests. The buffer is flushed when the process stops.
+const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+const logger = pino({ level: config.logLevel, name: 'herald' }, logDestination);
+const flushLogs = () => {
+  try {
+    logDestination.flushSync();
+  } catch {
+    // Nothing left to flush, or stdout is gone.
+  }
+};
+process.on('exit', flushLogs);
 
 // Signals are handled from the first moment: a Ctrl-C during start-up still stops what was started.
 // Registered before anything starts, so that no library's own exit hooks can be mistaken for it.

@@ -82,8 +82,19 @@ export function startPublisher(options: PublisherOptions): Publisher {
   const send = (message: MainToWorker) => worker?.postMessage(message);
   spawn();
 
+  // Commits that land in the same turn of the event loop share one message to the worker.
+  let nudgeQueued = false;
+  const sendNudge = () => {
+    nudgeQueued = false;
+    send({ type: 'nudge' });
+  };
+
   return {
-    nudge: () => send({ type: 'nudge' }),
+    nudge: () => {
+      if (nudgeQueued) return;
+      nudgeQueued = true;
+      setImmediate(sendNudge);
+    },
 
     state: () => ({
       ...status,
