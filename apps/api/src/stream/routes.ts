@@ -1,13 +1,17 @@
 import { isEventType } from '@herald/event-schemas';
 import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../errors.js';
+import { registerStreamMetrics } from '../plugins/metrics.js';
 import type { EventHub } from './event-hub.js';
 import { openEventStream, type ReplaySource, type StreamSettings } from './sse-stream.js';
+import { createStreamStats, type StreamStats } from './stream-stats.js';
 
 export interface StreamRoutesOptions {
   hub: EventHub;
   replaySource: ReplaySource | undefined;
   settings: StreamSettings;
+  /** Where the streams count what they do; default a new one. */
+  stats?: StreamStats;
 }
 
 function parseTypes(value: string | undefined): ReadonlySet<string> | undefined {
@@ -25,8 +29,11 @@ function parseTypes(value: string | undefined): ReadonlySet<string> | undefined 
 /**
  * `GET /api/v1/events/stream`. Authentication, once it exists, goes in an onRequest hook of this
  * plugin; EventSource cannot set headers, so it will accept the token as a query parameter too.
+ * With the metrics plugin registered, the stream's figures are on `/metrics`.
  */
-export async function streamRoutes(app: FastifyInstance, { hub, replaySource, settings }: StreamRoutesOptions) {
+export async function streamRoutes(app: FastifyInstance, { hub, replaySource, settings, ...options }: StreamRoutesOptions) {
+  const stats = options.stats ?? createStreamStats();
+  if (app.hasDecorator('metrics')) registerStreamMetrics(app.metrics, () => stats);
   const open = new Set<() => void>();
   const track = (close: () => void) => {
     open.add(close);
@@ -41,6 +48,6 @@ export async function streamRoutes(app: FastifyInstance, { hub, replaySource, se
     const query = request.query as { types?: string; last_event_id?: string };
     const types = parseTypes(query.types);
     const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? query.last_event_id;
-    await openEventStream({ request, reply, hub, replaySource, types, lastEventId, settings, track });
+    await openEventStream({ request, reply, hub, replaySource, types, lastEventId, settings, stats, track });
   });
 }

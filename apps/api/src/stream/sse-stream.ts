@@ -1,6 +1,7 @@
 import type { HeraldEvent } from '@herald/event-schemas';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventHub } from './event-hub.js';
+import type { StreamStats } from './stream-stats.js';
 
 /** Where events older than this instance's recent ring come from (the notifier's event log). */
 export interface ReplaySource {
@@ -18,6 +19,10 @@ export interface StreamSettings {
   slowClientGraceMs: number;
   /** Live events held back while a resume is being replayed; past it the client is cut off. */
   maxPendingEvents: number;
+  /**
+   * Events read from the log per request, and written to the client per turn of the event loop
+   * during a replay: between pages the socket drains and live events are held back.
+   */
   replayPageSize: number;
   replayMaxEvents: number;
 }
@@ -30,6 +35,8 @@ export interface OpenStreamOptions {
   types: ReadonlySet<string> | undefined;
   lastEventId: string | undefined;
   settings: StreamSettings;
+  /** Counted into: connections, deliveries, overflows and resumes. */
+  stats: StreamStats;
   /** Registered so the server can end every stream when it shuts down. */
   track: (close: () => void) => () => void;
 }
@@ -45,7 +52,7 @@ const control = (name: string, data: object) => `event: ${name}\ndata: ${JSON.st
  * reader never makes the server hold an unbounded backlog.
  */
 export async function openEventStream(options: OpenStreamOptions): Promise<void> {
-  const { request, reply, hub, types, lastEventId, settings } = options;
+  const { request, reply, hub, types, lastEventId, settings, stats } = options;
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -57,6 +64,8 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
   });
   // Ask EventSource to reconnect quickly; it resends the last id it saw.
   res.write('retry: 2000\n\n');
+  stats.connectionsOpen += 1;
+  stats.connectionsOpened += 1;
 
   let closed = false;
   let replaying = true;
@@ -66,6 +75,7 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
   const close = (final?: string) => {
     if (closed) return;
     closed = true;
+    stats.connectionsOpen -= 1;
     clearInterval(heartbeat);
     subscription.detach();
     untrack();
@@ -74,11 +84,17 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
     // A client that stopped reading never drains the final bytes; don't wait for it forever.
     setTimeout(() => res.destroy(), 5_000).unref();
   };
+  const cutOff = (cause: keyof StreamStats['overflows'], data: object) => {
+    if (closed) return;
+    stats.overflows[cause] += 1;
+    close(control('overflow', data));
+  };
 
   let overLimitSince: number | undefined;
   const send = (event: HeraldEvent): void => {
     if (closed || (types && !types.has(event.type))) return;
     res.write(frame(event));
+    stats.eventsDelivered += 1;
     const buffered = res.writableLength;
     if (buffered <= settings.maxBufferedBytes) {
       overLimitSince = undefined;
@@ -88,29 +104,60 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
     const tooLong = Date.now() - overLimitSince > settings.slowClientGraceMs;
     if (tooLong || buffered > 4 * settings.maxBufferedBytes) {
       request.log.warn({ buffered }, 'stream: client too slow, disconnecting');
-      close(control('overflow', { reason: 'client too slow', last_event_id: event.id }));
+      cutOff('slowClient', { reason: 'client too slow', last_event_id: event.id });
     }
   };
 
   const subscription = hub.attach((event) => {
     if (!replaying) return send(event);
     pending.push(event);
-    if (pending.length > settings.maxPendingEvents) close(control('overflow', { reason: 'too many events during replay' }));
+    if (pending.length > settings.maxPendingEvents) cutOff('replayBacklog', { reason: 'too many events during replay' });
   });
   const untrack = options.track(() => close());
   const heartbeat = setInterval(() => !closed && res.write(': heartbeat\n\n'), settings.heartbeatMs);
   res.on('close', () => close());
 
   if (lastEventId) {
-    for (const event of await eventsAfter(lastEventId, subscription.recent, options)) {
+    const missed = await eventsAfter(lastEventId, subscription.recent, options);
+    // Written in one go, a long replay would pile up in the socket buffer faster than any client
+    // reads, and cut off a client that keeps up. So it waits for the socket to drain when the
+    // buffer is full, and yields every page; live events that arrive meanwhile wait in `pending`.
+    let sincePause = 0;
+    for (const event of missed) {
+      if (res.writableLength > settings.maxBufferedBytes || sincePause >= settings.replayPageSize) {
+        sincePause = 0;
+        await roomToWrite(res, settings);
+      }
       if (closed) return;
+      sincePause += 1;
       sentDuringReplay.add(event.id);
       send(event);
     }
+    if (closed) return;
   }
   replaying = false;
+  // The seam: a live event the replay already sent is not sent twice.
   for (const event of pending.splice(0)) if (!sentDuringReplay.has(event.id)) send(event);
   sentDuringReplay.clear();
+}
+
+/**
+ * Resolves on the next turn of the event loop, or once the socket buffer is back under the limit
+ * (at most `slowClientGraceMs` later: a client still behind then is cut off by the next write).
+ */
+function roomToWrite(res: FastifyReply['raw'], settings: StreamSettings): Promise<void> {
+  if (res.writableLength <= settings.maxBufferedBytes || res.destroyed) return new Promise((resolve) => setImmediate(resolve));
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    const timer = setTimeout(done, settings.slowClientGraceMs);
+    res.once('drain', done);
+    res.once('close', done);
+  });
 }
 
 /**
@@ -124,10 +171,13 @@ async function eventsAfter(
   recent: readonly HeraldEvent[],
   options: OpenStreamOptions,
 ): Promise<HeraldEvent[]> {
+  const { replaySource, settings, reply, request, stats } = options;
   const index = recent.findIndex((event) => event.id === lastEventId);
-  if (index >= 0) return recent.slice(index + 1);
+  if (index >= 0) {
+    stats.resumes.ring += 1;
+    return recent.slice(index + 1);
+  }
 
-  const { replaySource, settings, reply, request } = options;
   const replayed: HeraldEvent[] = [];
   let cursor = lastEventId;
   let known = replaySource !== undefined;
@@ -147,8 +197,10 @@ async function eventsAfter(
     request.log.warn({ err: error }, 'stream: event log unavailable for replay');
     known = false;
   }
-  if (!known) {
+  if (known) stats.resumes.log += 1;
+  else {
     // The client's position is lost (too old, or no log): say so, so it can reload its state.
+    stats.resumes.resync += 1;
     reply.raw.write(control('resync', { reason: 'last event id not found; replay unavailable', last_event_id: lastEventId }));
   }
   const seen = new Set(replayed.map((event) => event.id));
