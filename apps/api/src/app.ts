@@ -1,16 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { topicNames } from '@herald/event-schemas';
 import type { EventTransport } from '@herald/event-transport';
 import type { Config } from './config.js';
+import { consumerModules } from './consumers/modules.js';
 import type { Pool } from './db/pool.js';
 import { eventContractRoutes } from './events/routes.js';
 import type { Platform } from './feature.js';
 import { features } from './features.js';
 import { healthRoutes } from './health/routes.js';
 import { dashboardPlugin, dashboardUrls, defaultDashboardDir } from './plugins/dashboard.js';
+import { rejectDuplicateKeys } from './openapi/json-body.js';
+import { clientErrorHandler } from './plugins/client-errors.js';
 import { errorHandlerPlugin, sendProblem, toProblem } from './plugins/error-handler.js';
-import { metricsPlugin } from './plugins/metrics.js';
+import { consumerLagSource, metricsPlugin, type ArchiveStats, type ConsumerGroupStats } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
 import { createUnitOfWork } from './outbox/unit-of-work.js';
 import type { Publisher } from './publisher/publisher.js';
@@ -30,10 +34,13 @@ export interface AppDependencies {
   replaySource?: ReplaySource;
   /** Consumer names (unprefixed) whose lag the API reports. Default: the in-process consumers'. */
   consumerNames?: readonly string[];
+  /** The consumers running in this process (the consumer thread), for metrics. */
+  consumers?: {
+    reports(): ConsumerGroupStats[];
+    archive(): ArchiveStats | undefined;
+  };
 }
 
-/** The consumers a deployment runs, by default; `consumers/modules.ts` lists their code. */
-const DEFAULT_CONSUMER_NAMES = ['notifier', 'analytics'];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -59,7 +66,9 @@ export async function buildApp(
     },
     return503OnClosing: true,
     // Errors Fastify raises before routing (e.g. a badly encoded URL) get the same problem bodies.
-    frameworkErrors: (error, request, reply) => sendProblem(request, reply, toProblem(error)),
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, toProblem(error, request)),
+    // Requests Node's HTTP parser refuses (bad request line or header, headers too large) too.
+    clientErrorHandler,
     forceCloseConnections: 'idle',
     // One line per request (below) instead of Fastify's two.
     disableRequestLogging: true,
@@ -68,7 +77,7 @@ export async function buildApp(
   // JSON only: any other body type is a 415 before it reaches a handler.
   app.removeAllContentTypeParsers();
   const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, jsonParser);
+  app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, rejectDuplicateKeys(jsonParser));
   // Callback hooks: no promise per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
@@ -87,7 +96,20 @@ export async function buildApp(
   await app.register(errorHandlerPlugin, dashboard.size > 0 ? { dashboardIndex: join(dashboardDir, 'index.html') } : {});
   await app.register(openApiPlugin, { outsideContract: dashboard });
   await app.register(dashboardPlugin, { dir: dashboardDir });
-  await app.register(metricsPlugin, { publisher });
+  const platform: Platform = {
+    config,
+    pool,
+    unitOfWork: createUnitOfWork({ pool, topicPrefix: config.topicPrefix, onEventsCommitted: () => publisher.nudge() }),
+    transport,
+    publisher,
+    consumerGroups: (deps.consumerNames ?? consumerModules.map((module) => module.name)).map((name) => `${config.topicPrefix}${name}`),
+  };
+  const { consumers } = deps;
+  await app.register(metricsPlugin, {
+    publisher,
+    consumerLag: consumerLagSource(transport, platform.consumerGroups, topicNames(config.topicPrefix)),
+    ...(consumers ? { consumers: async () => consumers.reports(), archive: async () => consumers.archive() } : {}),
+  });
 
   await app.register(healthRoutes, { pool, publisher });
   await app.register(eventContractRoutes, {
@@ -108,14 +130,6 @@ export async function buildApp(
     },
   });
 
-  const platform: Platform = {
-    config,
-    pool,
-    unitOfWork: createUnitOfWork({ pool, topicPrefix: config.topicPrefix, onEventsCommitted: () => publisher.nudge() }),
-    transport,
-    publisher,
-    consumerGroups: (deps.consumerNames ?? DEFAULT_CONSUMER_NAMES).map((name) => `${config.topicPrefix}${name}`),
-  };
   for (const feature of features) {
     await app.register(async (scope) => feature.register(scope, platform));
   }

@@ -7,6 +7,7 @@ export const problemTypes = {
   HERALD_VALIDATION_FAILED: { status: 400, title: 'Request validation failed', slug: 'validation-failed' },
   HERALD_INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor', slug: 'invalid-cursor' },
   HERALD_MALFORMED_BODY: { status: 400, title: 'Malformed request body', slug: 'malformed-body' },
+  HERALD_DUPLICATE_KEY: { status: 400, title: 'Duplicate key in JSON body', slug: 'duplicate-key' },
   HERALD_NOT_FOUND: { status: 404, title: 'Resource not found', slug: 'not-found' },
   HERALD_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', slug: 'method-not-allowed' },
   HERALD_DUPLICATE_SKU: { status: 409, title: 'SKU already in use', slug: 'duplicate-sku' },
@@ -16,6 +17,8 @@ export const problemTypes = {
   HERALD_PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', slug: 'payload-too-large' },
   HERALD_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },
   HERALD_BAD_REQUEST: { status: 400, title: 'Bad request', slug: 'bad-request' },
+  HERALD_REQUEST_TIMEOUT: { status: 408, title: 'Request timeout', slug: 'request-timeout' },
+  HERALD_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large', slug: 'headers-too-large' },
   HERALD_INTERNAL: { status: 500, title: 'Internal server error', slug: 'internal' },
   HERALD_UNAVAILABLE: { status: 503, title: 'Service unavailable', slug: 'unavailable' },
 } as const;

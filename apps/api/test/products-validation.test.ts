@@ -99,7 +99,10 @@ const cases: Case[] = [
 
   // updateProduct
   { name: 'an empty PATCH', method: 'PATCH', url: product, body: {}, names: ['body (body)'], exactly: true },
-  { name: 'a PATCH of stock (stock changes only through adjustments)', method: 'PATCH', url: product, body: { stock: 5 }, names: ['body stock'], exactly: true },
+  { name: 'a PATCH with a negative stock', method: 'PATCH', url: product, body: { stock: -1 }, names: ['body stock'], exactly: true },
+  { name: 'a PATCH with a stock above 2147483647', method: 'PATCH', url: product, body: { stock: 2_147_483_648 }, names: ['body stock'], exactly: true },
+  { name: 'a PATCH with a stock_reason but no stock', method: 'PATCH', url: product, body: { name: 'x', stock_reason: 'count' }, names: ['body stock_reason'], exactly: true },
+  { name: 'a PATCH with an empty stock_reason', method: 'PATCH', url: product, body: { stock: 3, stock_reason: '' }, names: ['body stock_reason'], exactly: true },
   { name: 'a PATCH of id', method: 'PATCH', url: product, body: { id: UNKNOWN_ID }, names: ['body id'], exactly: true },
   { name: 'a PATCH with null for a field (there is no removing one)', method: 'PATCH', url: product, body: { description: null }, names: ['body description'] },
   { name: 'a PATCH of price without its currency', method: 'PATCH', url: product, body: { price: { amount: 5 } }, names: ['body price.currency'] },
@@ -172,11 +175,11 @@ for (const c of cases) {
 }
 
 t.test('a request that breaks rules in several places names every field, path first and body last', async (t) => {
-  const response = await herald.request({ method: 'PATCH', url: `${PRODUCTS}/not-a-uuid`, body: { stock: 1, name: '' }, headers: { 'if-match': '' } });
+  const response = await herald.request({ method: 'PATCH', url: `${PRODUCTS}/not-a-uuid`, body: { stock: -1, name: '' }, headers: { 'if-match': '' } });
   t.equal(response.statusCode, 400);
   t.same(
     response.json().errors.map((e: FieldError) => `${e.in} ${e.field}`),
-    ['path id', 'header if-match', 'body stock', 'body name'],
+    ['path id', 'header if-match', 'body name', 'body stock'],
   );
 });
 
@@ -408,7 +411,7 @@ interface Operation {
   url: (id: string) => string;
   /** A valid body, as raw member texts. */
   valid: (r: Random) => Record<string, string>;
-  /** Fields and how to break each; `stock` on PATCH is broken by being there at all. */
+  /** Fields and how to break each; `id` and `version` on PATCH are broken by being there at all. */
   breakers: Record<string, (r: Random) => string>;
 }
 
@@ -444,7 +447,7 @@ const operations: Operation[] = [
       description: invalid.description,
       price: invalidPrice,
       low_stock_threshold: invalid.stockLevel,
-      stock: () => '5',
+      stock: invalid.stockLevel,
       id: () => jsonString(UNKNOWN_ID),
       version: () => '2',
     },

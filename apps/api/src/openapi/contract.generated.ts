@@ -45,16 +45,25 @@ export interface paths {
         /**
          * Delete a product
          * @description Publishes `ProductDeleted`. With `If-Match` only that version is deleted (412 otherwise).
+         *     The request takes no body: one is refused with 415.
          */
         delete: operations["deleteProduct"];
         options?: never;
         head?: never;
         /**
          * Update product fields
-         * @description Changes any of sku, name, description, price and low_stock_threshold. Stock changes go
-         *     through stock adjustments so that each has a reason. With `If-Match` the update applies
-         *     only to that version (412 otherwise). Publishes `ProductUpdated` with the changed fields
-         *     (nothing when no value changes), and `LowStockWarning` when the update moves the product
+         * @description Changes any of sku, name, description, price, low_stock_threshold and stock, in one
+         *     transaction and one new version. With `If-Match` the update applies only to that version
+         *     (412 otherwise). A field given its current value changes nothing; a request that changes
+         *     nothing keeps the version and publishes nothing.
+         *
+         *     `stock` is an absolute level, as stock counts are reported. A new level is recorded as a
+         *     stock adjustment (delta = new level - current level) whose reason is `stock_reason`, or
+         *     "stock set by update" without one, and publishes `StockAdjusted`. The other fields publish
+         *     `ProductUpdated` with the changed fields (stock is never among them: it travels as
+         *     `StockAdjusted` only), so a request that changes only the stock publishes no
+         *     `ProductUpdated`. When both change, `ProductUpdated` comes first and both carry the new
+         *     version. `LowStockWarning` (cause `updated`) follows when the update moves the product
          *     into the low-stock state.
          */
         patch: operations["updateProduct"];
@@ -295,6 +304,32 @@ export interface components {
             currency: string;
         };
         StockLevel: number;
+        StockReason: string;
+        /** @description Incremented by every change; the ETag is derived from it. */
+        Version: number;
+        /**
+         * @description Position in a listing: base64url, without padding, of the 16 bytes of the last product id
+         *     of the previous page.
+         * @example AZIKO3xNfl-KmwwdLj9KWw
+         */
+        Cursor: string;
+        /**
+         * @description Comma-separated event types.
+         * @example LowStockWarning,ProductCreated
+         */
+        EventTypeList: string;
+        MoneyTotal: {
+            /**
+             * @description Amount in minor units of the currency, as a decimal integer (unbounded).
+             * @example 9007199254740993
+             */
+            amount: string;
+            /**
+             * Format: iso-4217
+             * @example EUR
+             */
+            currency: string;
+        };
         ProductCreate: {
             sku: components["schemas"]["Sku"];
             name: components["schemas"]["ProductName"];
@@ -311,34 +346,37 @@ export interface components {
             description?: components["schemas"]["ProductDescription"];
             price?: components["schemas"]["Money"];
             low_stock_threshold?: components["schemas"]["StockLevel"];
+            /** @description The stock level counted now; recorded as a stock adjustment when it differs. */
+            stock?: components["schemas"]["StockLevel"];
+            /** @description Reason of the stock adjustment `stock` makes (default "stock set by update"); only with `stock`. */
+            stock_reason?: components["schemas"]["StockReason"];
         };
         Product: {
             /** Format: uuid */
             id: string;
-            sku: string;
-            name: string;
-            description: string;
+            sku: components["schemas"]["Sku"];
+            name: components["schemas"]["ProductName"];
+            description: components["schemas"]["ProductDescription"];
             price: components["schemas"]["Money"];
-            stock: number;
-            low_stock_threshold: number;
+            stock: components["schemas"]["StockLevel"];
+            low_stock_threshold: components["schemas"]["StockLevel"];
             /** @description stock <= low_stock_threshold */
             low_stock: boolean;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
             updated_at: string;
-            /** @description Incremented by every change; the ETag is derived from it. */
-            version: number;
+            version: components["schemas"]["Version"];
         };
         ProductPage: {
             items: components["schemas"]["Product"][];
-            /** @description Pass as `cursor` for the next page; null on the last page. */
+            /** @description Pass as `cursor` for the next page (a Cursor); null on the last page. */
             next_cursor: string | null;
         };
         StockAdjustmentCreate: {
             /** @description Units to add (positive) or remove (negative); never zero. */
             delta: number;
-            reason: string;
+            reason: components["schemas"]["StockReason"];
         };
         StockAdjustment: {
             /** Format: uuid */
@@ -346,9 +384,9 @@ export interface components {
             /** Format: uuid */
             product_id: string;
             delta: number;
-            reason: string;
-            stock_before: number;
-            stock_after: number;
+            reason: components["schemas"]["StockReason"];
+            stock_before: components["schemas"]["StockLevel"];
+            stock_after: components["schemas"]["StockLevel"];
             /** Format: date-time */
             created_at: string;
             product: components["schemas"]["Product"];
@@ -387,15 +425,19 @@ export interface components {
         Inventory: {
             product_count: number;
             units_in_stock: number;
-            /** @description Sum of price x stock per currency, in minor units. */
-            stock_value: components["schemas"]["Money"][];
+            /**
+             * @description Sum of price x stock per currency, in minor units, one entry per currency present,
+             *     sorted by currency. Exact at any size, hence a decimal string rather than a JSON number.
+             */
+            stock_value: components["schemas"]["MoneyTotal"][];
+            /** @description Products with stock <= low_stock_threshold, sorted by sku. */
             low_stock: {
                 /** Format: uuid */
                 id: string;
-                sku: string;
-                name: string;
-                stock: number;
-                low_stock_threshold: number;
+                sku: components["schemas"]["Sku"];
+                name: components["schemas"]["ProductName"];
+                stock: components["schemas"]["StockLevel"];
+                low_stock_threshold: components["schemas"]["StockLevel"];
             }[];
             /**
              * Format: date-time
@@ -509,7 +551,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body exceeds the size limit. */
+        /** @description The body exceeds the size limit (`BODY_LIMIT_BYTES`); `detail` states the limit in bytes. */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -518,7 +560,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body's content type is not one the operation accepts. */
+        /** @description The body's content type is not one the operation accepts; `detail` names those it accepts. */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
@@ -547,8 +589,11 @@ export interface operations {
             query?: {
                 /** @description Page size. */
                 limit?: number;
-                /** @description `next_cursor` of the previous page. */
-                cursor?: string;
+                /**
+                 * @description `next_cursor` of the previous page. Opaque to clients; any value of this form is
+                 *     accepted and lists the products created after the position it denotes.
+                 */
+                cursor?: components["schemas"]["Cursor"];
                 /** @description `true`: only products with stock <= low_stock_threshold; `false`: only the others. */
                 low_stock?: boolean;
             };
@@ -660,6 +705,7 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
         };
     };
     updateProduct: {
@@ -735,7 +781,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Comma-separated event types to receive (default all), e.g. `LowStockWarning,ProductCreated`. */
-                types?: string;
+                types?: components["schemas"]["EventTypeList"];
                 /** @description Same as the Last-Event-ID header, for clients that cannot set headers. */
                 last_event_id?: string;
             };
@@ -765,7 +811,7 @@ export interface operations {
                 /** @description How many minutes back from now (default 60). */
                 minutes?: number;
                 /** @description Comma-separated event types (default all). */
-                types?: string;
+                types?: components["schemas"]["EventTypeList"];
             };
             header?: never;
             path?: never;
@@ -872,6 +918,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailed"];
+            413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
         };
     };

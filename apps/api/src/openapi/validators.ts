@@ -20,6 +20,8 @@ function createAjv(coerceTypes: boolean | 'array') {
     coerceTypes,
     // OpenAPI annotations such as `examples` are not validation keywords.
     strict: false,
+    // Errors carry their schema, so an unknown field's message can list the known ones.
+    verbose: true,
   });
   addFormats(ajv);
   ajv.addFormat('iso-4217', { type: 'string', validate: (code: string) => iso4217Codes.has(code) });

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem, type FieldError } from '../errors.js';
+import { answerConnect } from './client-errors.js';
 import { isDashboardNavigation } from './dashboard.js';
 
 /** One Ajv error object, as Fastify attaches them to `error.validation`. */
@@ -10,6 +11,8 @@ export type AjvIssue = {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** The schema holding the failing keyword (present when Ajv runs with `verbose`). */
+  parentSchema?: { properties?: Record<string, unknown> };
 };
 
 const LOCATION: Record<string, FieldError['in']> = {
@@ -24,11 +27,16 @@ function fieldOf(issue: AjvIssue): string {
   const segments = issue.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (issue.keyword === 'required') segments.push(String(issue.params.missingProperty));
   if (issue.keyword === 'additionalProperties') segments.push(String(issue.params.additionalProperty));
+  if (issue.keyword === 'dependentRequired') segments.push(String(issue.params.property));
   return segments.join('.');
 }
 
 function messageOf(issue: AjvIssue): string {
-  if (issue.keyword === 'additionalProperties') return 'is not a known field';
+  if (issue.keyword === 'additionalProperties') {
+    const known = Object.keys(issue.parentSchema?.properties ?? {});
+    return known.length > 0 ? `is not a known field; the fields are ${known.join(', ')}` : 'is not a known field';
+  }
+  if (issue.keyword === 'dependentRequired') return `is allowed only with ${String(issue.params.missingProperty)}`;
   if (issue.keyword === 'required') return 'is required';
   if (issue.keyword === 'enum') return `must be one of ${(issue.params.allowedValues as unknown[]).join(', ')}`;
   if (issue.keyword === 'format') return `must be a valid ${String(issue.params.format)}`;
@@ -65,17 +73,43 @@ function validationProblem(error: FastifyError): HttpProblem {
   return validationFailed(fieldErrorsOf((error.validation ?? []) as AjvIssue[], location));
 }
 
+/** The 413 for a body over the limit, stating the limit. */
+function payloadTooLarge(request: FastifyRequest | undefined): HttpProblem {
+  const limit = request?.routeOptions.bodyLimit ?? request?.server.initialConfig.bodyLimit;
+  return new HttpProblem(
+    'HERALD_PAYLOAD_TOO_LARGE',
+    limit === undefined ? 'the request body is larger than the server accepts' : `the request body exceeds the limit of ${limit} bytes`,
+  );
+}
+
+/** The media type of a request's body as sent, for messages. */
+function sentMediaType(request: FastifyRequest): string {
+  const sent = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return sent === '' ? 'a body without Content-Type' : sent;
+}
+
+/** The 415 for a body the operation does not take, naming the media types it does take. */
+export function unsupportedMediaType(request: FastifyRequest | undefined, operationId?: string): HttpProblem {
+  const operation = operationId === undefined ? undefined : request?.server.openapi?.operationOf(operationId);
+  if (!request || !operation) return new HttpProblem('HERALD_UNSUPPORTED_MEDIA_TYPE', 'the request body must be application/json');
+  if (operation.bodyMediaTypes.length === 0) {
+    return new HttpProblem('HERALD_UNSUPPORTED_MEDIA_TYPE', `${operation.operationId} takes no request body (got ${sentMediaType(request)})`);
+  }
+  return new HttpProblem(
+    'HERALD_UNSUPPORTED_MEDIA_TYPE',
+    `${operation.operationId} accepts a body of Content-Type ${operation.bodyMediaTypes.join(' or ')}, not ${sentMediaType(request)}`,
+  );
+}
+
 /** Fastify's own request errors (parsing, limits, media types) mapped to Herald problems. */
-function frameworkProblem(error: FastifyError): HttpProblem | undefined {
+function frameworkProblem(error: FastifyError, request: FastifyRequest | undefined): HttpProblem | undefined {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HttpProblem('HERALD_PAYLOAD_TOO_LARGE', error.message);
+      return payloadTooLarge(request);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return unsupportedMediaType(request, request?.routeOptions.config.operationId);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new HttpProblem(
-        error.statusCode === 415 ? 'HERALD_UNSUPPORTED_MEDIA_TYPE' : 'HERALD_BAD_REQUEST',
-        error.message,
-      );
+      return new HttpProblem('HERALD_BAD_REQUEST', error.message);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new HttpProblem('HERALD_MALFORMED_BODY', error.message);
@@ -83,19 +117,20 @@ function frameworkProblem(error: FastifyError): HttpProblem | undefined {
   if (error instanceof SyntaxError || error.name === 'SyntaxError') {
     return new HttpProblem('HERALD_MALFORMED_BODY', `body is not valid JSON: ${error.message}`);
   }
-  if (error.statusCode === 413) return new HttpProblem('HERALD_PAYLOAD_TOO_LARGE', error.message);
-  if (error.statusCode === 415) return new HttpProblem('HERALD_UNSUPPORTED_MEDIA_TYPE', error.message);
+  if (error.statusCode === 413) return payloadTooLarge(request);
+  if (error.statusCode === 415) return unsupportedMediaType(request, request?.routeOptions.config.operationId);
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return new HttpProblem('HERALD_BAD_REQUEST', error.message);
   }
   return undefined;
 }
 
-export function toProblem(error: FastifyError): HttpProblem {
+/** Any error as the problem it answers with; `request` lets messages name the operation's limits. */
+export function toProblem(error: FastifyError, request?: FastifyRequest): HttpProblem {
   if (error instanceof HttpProblem) return error;
   if (error.validation) return validationProblem(error);
   return (
-    frameworkProblem(error) ??
+    frameworkProblem(error, request) ??
     new HttpProblem('HERALD_INTERNAL', 'The server failed to handle the request; it has been logged.', [], {
       cause: error,
     })
@@ -123,13 +158,13 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
 export const errorHandlerPlugin = fp(
   async (app: FastifyInstance, options: { dashboardIndex?: string }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
-      const problem = toProblem(error);
+      const problem = toProblem(error, request);
       if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
       else request.log.info({ problem: problem.code, detail: problem.detail }, 'request rejected');
       return sendProblem(request, reply, problem);
     });
 
-    app.setNotFoundHandler((request, reply) => {
+    const answerUnrouted = (request: FastifyRequest, reply: FastifyReply) => {
       // The dashboard routes on the client: a browser opening one of its URLs gets the app.
       if (options.dashboardIndex && isDashboardNavigation(request.method, request.url, request.headers.accept)) {
         return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(createReadStream(options.dashboardIndex));
@@ -142,7 +177,19 @@ export const errorHandlerPlugin = fp(
         return sendProblem(request, reply, new HttpProblem('HERALD_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`));
       }
       return sendProblem(request, reply, new HttpProblem('HERALD_NOT_FOUND', `no route ${request.method} ${path}`));
+    };
+
+    // A request no route takes is answered before its body is read, so its method and path decide
+    // the answer and its body does not: a QUERY without Content-Type, a body of an unknown media
+    // type or one over the limit still get the 404 or 405 every other such request gets.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (!request.is404) return done();
+      answerUnrouted(request, reply);
     });
+    app.setNotFoundHandler(answerUnrouted);
+
+    // Node hands CONNECT to a listener of its own; the router never sees it.
+    answerConnect(app, (path) => app.openapi?.methodsFor(path) ?? []);
   },
   { name: 'error-handler', fastify: '5.x' },
 );

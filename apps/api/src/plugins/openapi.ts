@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, RouteHandlerMethod } from 'fastify';
 import fp from 'fastify-plugin';
-import { HttpProblem, type FieldError } from '../errors.js';
+import type { FieldError } from '../errors.js';
 import {
   loadOpenApiDocument,
   operationRoutes,
@@ -11,7 +11,7 @@ import {
   type OperationRoute,
 } from '../openapi/spec.js';
 import { createValidatorCompiler } from '../openapi/validators.js';
-import { fieldErrorsOf, validationFailed, type AjvIssue } from './error-handler.js';
+import { fieldErrorsOf, unsupportedMediaType, validationFailed, type AjvIssue } from './error-handler.js';
 
 /** Routes that serve the contract itself rather than implement it: `/openapi.json`, `/docs` and below. */
 function isDocumentationRoute(url: string): boolean {
@@ -25,6 +25,8 @@ export interface OpenApiRoutes {
   route(app: FastifyInstance, operationId: string, handler: RouteHandlerMethod): void;
   /** Methods the document defines for a request path (for 405 and its Allow header). */
   methodsFor(path: string): string[];
+  /** The operation of that id, if the document has it. */
+  operationOf(operationId: string): OperationRoute | undefined;
 }
 
 declare module 'fastify' {
@@ -45,14 +47,33 @@ function mediaTypeOf(request: FastifyRequest): string {
 function requireDeclaredMediaType(operation: OperationRoute) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     if (request.body === undefined && !request.headers['content-type']) return;
-    const mediaType = mediaTypeOf(request);
-    if (!operation.bodyMediaTypes.includes(mediaType)) {
-      throw new HttpProblem(
-        'HERALD_UNSUPPORTED_MEDIA_TYPE',
-        `${operation.operationId} accepts ${operation.bodyMediaTypes.join(' or ')}, not ${mediaType || 'a body without Content-Type'}`,
-      );
-    }
+    if (!operation.bodyMediaTypes.includes(mediaTypeOf(request))) throw unsupportedMediaType(request, operation.operationId);
   };
+}
+
+/**
+ * An operation that declares no request body refuses one with a 415 before reading it (Fastify
+ * would otherwise parse a DELETE's body and ignore it, or answer 413 for a large one).
+ */
+function refuseBody(operation: OperationRoute) {
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void) => {
+    const length = request.headers['content-length'];
+    const hasBody = request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+    done(hasBody ? unsupportedMediaType(request, operation.operationId) : undefined);
+  };
+}
+
+/** Header parameters sent on more than one line: Node joins them with commas, which hides the repetition. */
+function repeatedHeaders(request: FastifyRequest, names: readonly string[]): FieldError[] {
+  const counts = new Map<string, number>();
+  const raw = request.raw.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (names.includes(name)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return [...counts]
+    .filter(([, count]) => count > 1)
+    .map(([name, count]) => ({ in: 'header', field: name, message: `must be sent once (it was sent ${count} times)` }));
 }
 
 /** The parts of a request an operation constrains, in the order their errors are listed. */
@@ -78,6 +99,7 @@ function validateRequest(operation: OperationRoute, compile: FastifySchemaCompil
     const validate = compile({ schema, httpPart: part, method: operation.method, url: operation.url }) as unknown as Validate;
     return [{ property, location, validate }];
   });
+  const headerNames = Object.keys((operation.schema.headers?.properties as object | undefined) ?? {});
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const fieldErrors: FieldError[] = [];
     for (const { property, location, validate } of validators) {
@@ -86,6 +108,7 @@ function validateRequest(operation: OperationRoute, compile: FastifySchemaCompil
       if (!validate(value === undefined ? null : value, { parentData: request, parentDataProperty: property })) {
         fieldErrors.push(...fieldErrorsOf(validate.errors ?? [], location));
       }
+      if (location === 'header') fieldErrors.push(...repeatedHeaders(request, headerNames));
     }
     if (fieldErrors.length > 0) throw validationFailed(fieldErrors);
   };
@@ -146,6 +169,7 @@ export const openApiPlugin = fp(
       document,
       operations,
       methodsFor: (path) => [...new Set(pathPatterns.filter((p) => p.pattern.test(path)).map((p) => p.method))],
+      operationOf: (operationId) => byId.get(operationId),
       route(instance, operationId, handler) {
         const operation = byId.get(operationId);
         if (!operation) throw new Error(`openapi.yaml has no operation ${operationId}`);
@@ -157,6 +181,7 @@ export const openApiPlugin = fp(
           // Requests are validated by validateRequest below; Fastify only serializes responses.
           schema: operation.schema.response ? { response: operation.schema.response } : {},
           config: { operationId },
+          ...(operation.bodyMediaTypes.length === 0 && operation.method !== 'GET' ? { onRequest: refuseBody(operation) } : {}),
           preValidation: [
             ...(operation.bodyMediaTypes.length > 0 ? [requireDeclaredMediaType(operation)] : []),
             validateRequest(operation, compile),

@@ -77,7 +77,8 @@ export async function lockProduct(client: PoolClient, id: string): Promise<Produ
 export async function updateProductFields(
   client: PoolClient,
   id: string,
-  fields: Partial<ProductFields>,
+  /** Stock is set here only by an update that states a new level; adjustments use applyStockDelta. */
+  fields: Partial<ProductFields> & { stock?: number },
 ): Promise<ProductRow> {
   const entries = Object.entries(fields);
   // Column names come from the ProductFields keys chosen by the service, never from input.

@@ -17,6 +17,8 @@ type StockAdjustmentCreate = components['schemas']['StockAdjustmentCreate'];
 
 /** Upper bound of a stock level, as declared by the StockLevel schema (PostgreSQL integer). */
 const MAX_STOCK = 2_147_483_647;
+/** Reason of the stock adjustment a PATCH of `stock` records when the client gives none. */
+export const STOCK_SET_REASON = 'stock set by update';
 const UNIQUE_VIOLATION = '23505';
 
 export interface ProductServiceOptions {
@@ -163,23 +165,53 @@ export function createProductService(options: ProductServiceOptions) {
         if (!before) throw notFound('product', id);
         if (!ifMatchSatisfied(ifMatch, before.version)) throw preconditionFailed(id, before.version);
         const columns = changedFields(before, update);
-        if (Object.keys(columns).length === 0) return [toProduct(before), []];
+        // `stock` is an absolute level; a new one is a stock adjustment, published as StockAdjusted
+        // only (ProductUpdated carries the other fields, and only when one of them changed).
+        const stock = update.stock !== undefined && update.stock !== before.stock ? update.stock : undefined;
+        const fieldsChanged = Object.keys(columns).length > 0;
+        if (!fieldsChanged && stock === undefined) return [toProduct(before), []];
         let after: ProductRow;
         try {
-          after = await repository.updateProductFields(client, id, columns);
+          after = await repository.updateProductFields(client, id, stock === undefined ? columns : { ...columns, stock });
         } catch (error) {
           if (pgErrorCode(error) === UNIQUE_VIOLATION) throw duplicateSku(update.sku ?? before.sku, error);
           throw error;
         }
-        const events: HeraldEvent[] = [
-          event('ProductUpdated', id, after.updated_at, {
+        const events: HeraldEvent[] = [];
+        if (fieldsChanged) {
+          events.push(
+            event('ProductUpdated', id, after.updated_at, {
+              product_id: id,
+              version: after.version,
+              changes: describeChange(after, columns),
+              previous: describeChange(before, columns),
+              product: toSnapshot(after),
+            }),
+          );
+        }
+        if (stock !== undefined) {
+          const adjustment = {
+            id: uuidv7(),
             product_id: id,
-            version: after.version,
-            changes: describeChange(after, columns),
-            previous: describeChange(before, columns),
-            product: toSnapshot(after),
-          }),
-        ];
+            delta: after.stock - before.stock,
+            reason: update.stock_reason ?? STOCK_SET_REASON,
+            stock_before: before.stock,
+            stock_after: after.stock,
+            created_at: after.updated_at,
+          };
+          await repository.insertStockAdjustment(client, adjustment);
+          events.push(
+            event('StockAdjusted', id, after.updated_at, {
+              product_id: id,
+              adjustment_id: adjustment.id,
+              delta: adjustment.delta,
+              reason: adjustment.reason,
+              stock_before: adjustment.stock_before,
+              stock_after: adjustment.stock_after,
+              version: after.version,
+            }),
+          );
+        }
         if (entersLowStock(before, after)) events.push(lowStockWarning(after, 'updated'));
         return [toProduct(after), events];
       });
