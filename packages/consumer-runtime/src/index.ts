@@ -2,7 +2,8 @@
  * @herald/consumer-runtime: everything around a consumer's event handler.
  *
  * - startConsumer: validation, type filtering, recent-duplicate skipping, retries with backoff,
- *   dead-lettering and a graceful stop, on any EventTransport.
+ *   dead-lettering and a graceful stop, on any EventTransport; events handled one by one or a
+ *   fetched batch at a time.
  * - listDeadLetters / redriveDeadLetters: the library side of the operator's dead-letter command.
  */
 export { startConsumer } from './start-consumer.js';
@@ -23,6 +24,8 @@ export {
 } from './errors.js';
 export {
   DEAD_LETTER_HEADERS,
+  type BatchContext,
+  type BatchEventHandler,
   type ConsumerDefinition,
   type ConsumerRuntimeOptions,
   type ConsumerStats,

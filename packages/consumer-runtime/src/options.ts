@@ -19,6 +19,7 @@ export interface ConsumerSettings {
   group: string;
   topics: string[];
   handle: ConsumerDefinition['handle'];
+  handleBatch: ConsumerDefinition['handleBatch'];
   eventTypes: ReadonlySet<HeraldEvent['type']> | undefined;
   isTransient: (error: unknown) => boolean;
   fromBeginning: boolean;
@@ -27,6 +28,8 @@ export interface ConsumerSettings {
   initialBackoffMs: number;
   maxBackoffMs: number;
   recentIdsCapacity: number;
+  /** Undefined: the transport's default. */
+  maxBatchSize: number | undefined;
   log: TransportLogger;
 }
 
@@ -53,6 +56,9 @@ function isTopicKey(value: string): value is TopicKey {
 export function resolveSettings(definition: ConsumerDefinition, options: ConsumerRuntimeOptions): ConsumerSettings {
   assertConsumerName(definition?.name);
   if (typeof definition.handle !== 'function') throw invalid(`Consumer ${definition.name}: handle must be a function`);
+  if (definition.handleBatch !== undefined && typeof definition.handleBatch !== 'function') {
+    throw invalid(`Consumer ${definition.name}: handleBatch must be a function when given`);
+  }
   if (!Array.isArray(definition.topics) || definition.topics.length === 0) {
     throw invalid(`Consumer ${definition.name}: topics must list at least one topic`);
   }
@@ -72,6 +78,7 @@ export function resolveSettings(definition: ConsumerDefinition, options: Consume
     group: `${prefix}${definition.name}`,
     topics: [...new Set(definition.topics.map((topic) => (isTopicKey(topic) ? topicName(topic, prefix) : topic)))],
     handle: definition.handle,
+    handleBatch: definition.handleBatch,
     eventTypes: definition.eventTypes ? new Set(definition.eventTypes) : undefined,
     isTransient: (error) => {
       if (!isTransient) return false;
@@ -87,6 +94,7 @@ export function resolveSettings(definition: ConsumerDefinition, options: Consume
     initialBackoffMs,
     maxBackoffMs,
     recentIdsCapacity: integerOption(options.recentIdsCapacity, DEFAULT_RECENT_IDS_CAPACITY, 'recentIdsCapacity', 0),
+    maxBatchSize: options.maxBatchSize === undefined ? undefined : integerOption(options.maxBatchSize, 0, 'maxBatchSize', 1),
     log: options.log ?? silentLogger,
   };
 }

@@ -1,18 +1,18 @@
-import { parseEvent, type HeraldEvent } from '@herald/event-schemas';
-import type { DeliveredRecord } from '@herald/event-transport';
-import { createBackoff, sleep } from './backoff.js';
+import { createBackoff } from './backoff.js';
 import { deadLetterTopic } from './dead-letter-records.js';
 import { createDeadLetterSender } from './dead-letter-sender.js';
-import { ConsumerRuntimeError, errorMessage } from './errors.js';
 import { resolveSettings } from './options.js';
+import { createBatchProcessor } from './process-batch.js';
 import { createRecentIds } from './recent-ids.js';
 import type { ConsumerDefinition, ConsumerRuntimeOptions, ConsumerStats, RunningConsumer } from './types.js';
 
 /**
  * Starts a consumer: joins group `${prefix}${name}` on the definition's topics and runs every
- * record through validation, type filtering, recent-duplicate skipping and the handler with
- * retries. A record is acknowledged (its offset committed by the transport) only once it was
- * handled, ignored, skipped as a duplicate, or its dead letter was acknowledged by the broker.
+ * fetched batch through validation, type filtering, recent-duplicate skipping and the handler
+ * with retries: `handleBatch` once per batch when the definition has one, `handle` per event
+ * otherwise (see process-batch.ts). A record is acknowledged (its offset committed by the
+ * transport) only once it and every record before it in its partition were handled, ignored,
+ * skipped as duplicates, or dead-lettered with the broker's acknowledgement.
  *
  * Resolves once the consumer has joined its group. The dead-letter topic is created if missing.
  */
@@ -21,7 +21,7 @@ export async function startConsumer(
   options: ConsumerRuntimeOptions,
 ): Promise<RunningConsumer> {
   const settings = resolveSettings(definition, options);
-  const { transport, log, group, maxAttempts } = settings;
+  const { transport, log, group } = settings;
   const topic = deadLetterTopic(settings.name, settings.prefix);
   await transport.ensureTopics([topic], 1);
 
@@ -35,6 +35,7 @@ export async function startConsumer(
     ignored: 0,
     retries: 0,
     deadLettered: 0,
+    batches: 0,
     lastError: null,
   };
   const deadLetters = createDeadLetterSender({
@@ -47,76 +48,8 @@ export async function startConsumer(
       counters.lastError = message;
     },
   });
-  const inFlight = new Set<Promise<void>>();
-
-  function stoppingError(record: DeliveredRecord, cause?: unknown): ConsumerRuntimeError {
-    return new ConsumerRuntimeError(
-      'ERR_CONSUMER_STOPPING',
-      `Consumer ${group} is stopping; ${record.topic}/${record.partition}@${record.offset} will be delivered again`,
-      { cause },
-    );
-  }
-
-  async function handleWithRetries(event: HeraldEvent, record: DeliveredRecord): Promise<void> {
-    let failures = 0; // non-transient ones: only these count towards maxAttempts
-    for (let attempt = 1; ; attempt += 1) {
-      if (signal.aborted) throw stoppingError(record);
-      try {
-        await settings.handle(event, { record, attempt, log, signal });
-      } catch (error) {
-        // A handler giving up because we asked it to is not a failure of the event.
-        if (signal.aborted) throw stoppingError(record, error);
-        const message = errorMessage(error);
-        counters.lastError = message;
-        const transient = settings.isTransient(error);
-        if (!transient) failures += 1;
-        const context = { err: error, group, eventId: event.id, eventType: event.type, attempt, transient };
-        if (!transient && failures >= maxAttempts) {
-          log.error(context, 'event handler failed for good; dead-lettering the event');
-          await deadLetters.send(record, { reason: message, group, attempts: attempt });
-          counters.deadLettered += 1;
-          return;
-        }
-        counters.retries += 1;
-        const delayMs = backoff.delayAfter(attempt);
-        log.warn(
-          { ...context, delayMs },
-          transient ? 'dependency unavailable; retrying the event' : 'event handler failed; retrying',
-        );
-        await sleep(delayMs, signal);
-        continue;
-      }
-      recentIds.add(event.id);
-      counters.handled += 1;
-      return;
-    }
-  }
-
-  async function processRecord(record: DeliveredRecord): Promise<void> {
-    const parsed = parseEvent(record.value);
-    if (!parsed.valid) {
-      const reason = `invalid event: ${parsed.issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`;
-      counters.lastError = reason;
-      log.error(
-        { group, topic: record.topic, partition: record.partition, offset: record.offset, reason },
-        'invalid record; dead-lettering it',
-      );
-      await deadLetters.send(record, { reason, group, attempts: 0 });
-      counters.deadLettered += 1;
-      return;
-    }
-    const event = parsed.event;
-    if (settings.eventTypes && !settings.eventTypes.has(event.type)) {
-      counters.ignored += 1;
-      return;
-    }
-    if (recentIds.has(event.id)) {
-      counters.duplicatesSkipped += 1;
-      log.debug({ group, eventId: event.id, offset: record.offset }, 'event handled recently; skipping the redelivery');
-      return;
-    }
-    await handleWithRetries(event, record);
-  }
+  const processBatch = createBatchProcessor({ settings, counters, recentIds, deadLetters, backoff, signal });
+  const inFlight = new Set<Promise<number>>();
 
   const consumer = transport.createConsumer({
     groupId: group,
@@ -124,17 +57,20 @@ export async function startConsumer(
     fromBeginning: settings.fromBeginning,
   });
   try {
-    await consumer.run(async (record) => {
-      // Rejecting leaves the offset uncommitted: whoever consumes the partition next gets it.
-      if (signal.aborted) throw stoppingError(record);
-      const work = processRecord(record);
-      inFlight.add(work);
-      try {
-        await work;
-      } finally {
-        inFlight.delete(work);
-      }
-    });
+    await consumer.runBatches(
+      async (batch) => {
+        // Records not reported handled stay uncommitted: whoever consumes the partition next gets them.
+        if (signal.aborted) return 0;
+        const work = processBatch(batch);
+        inFlight.add(work);
+        try {
+          return await work;
+        } finally {
+          inFlight.delete(work);
+        }
+      },
+      settings.maxBatchSize === undefined ? {} : { maxBatchSize: settings.maxBatchSize },
+    );
   } catch (error) {
     stopping.abort();
     await consumer.stop().catch(() => {});

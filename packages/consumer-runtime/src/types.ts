@@ -24,6 +24,30 @@ export interface HandlerContext {
  */
 export type EventHandler = (event: HeraldEvent, context: HandlerContext) => Promise<void>;
 
+/** What a batch handler is given besides the events. */
+export interface BatchContext {
+  /** Where the batch comes from: every event of a batch was delivered by this one partition. */
+  topic: string;
+  partition: number;
+  /** `records[i]` is the record that delivered `events[i]` (offset, key, headers, broker timestamp). */
+  records: readonly DeliveredRecord[];
+  /** 1 on the first try of this batch. */
+  attempt: number;
+  log: TransportLogger;
+  /** Aborted when the consumer is stopping: give up (none of the batch counts as handled; it is redelivered). */
+  signal: AbortSignal;
+}
+
+/**
+ * Handles the valid, wanted, not recently seen events of one fetched batch at once, in
+ * partition order (so in order per key), e.g. with one bulk write. Resolving means every event
+ * was handled; rejecting means none counts as handled. Must be idempotent by `event.id`, event by
+ * event: a batch may be tried again whole after a failed try that had in fact written part of it
+ * (or all of it, when only the answer was lost), and a redelivered batch may overlap one already
+ * handled.
+ */
+export type BatchEventHandler = (events: HeraldEvent[], context: BatchContext) => Promise<void>;
+
 export interface ConsumerDefinition {
   /** Consumer group name without prefix, e.g. `notifier`. Also names the dead-letter topic. */
   name: string;
@@ -34,6 +58,14 @@ export interface ConsumerDefinition {
    */
   topics: string[];
   handle: EventHandler;
+  /**
+   * Optional: handles a fetched batch in one call (see BatchEventHandler). Without it, `handle` is
+   * called for each event of the batch in turn. With it, `handle` is still needed: when the batch
+   * handler fails with an error `isTransient` does not accept, the runtime handles the batch's
+   * events one by one with `handle`, so that one bad event is dead-lettered and the others go
+   * through.
+   */
+  handleBatch?: BatchEventHandler;
   /** Event types this consumer acts on; others are acknowledged without calling `handle`. Default: all. */
   eventTypes?: ReadonlyArray<HeraldEvent['type']>;
   /**
@@ -64,15 +96,22 @@ export interface ConsumerRuntimeOptions {
   maxBackoffMs?: number;
   /** How many recently handled event ids are remembered to skip redeliveries. Default 10 000. */
   recentIdsCapacity?: number;
+  /** Most records fetched from a partition per batch. Default: the transport's (500). */
+  maxBatchSize?: number;
   log?: TransportLogger;
 }
 
+/** Counters since start. Events are counted one by one, whether they were handled alone or in a batch. */
 export interface ConsumerStats {
+  /** Events handled (by `handle`, or as part of a batch `handleBatch` handled). */
   handled: number;
   duplicatesSkipped: number;
   ignored: number;
+  /** Tries repeated after a failure: one per repeated `handle` call, one per repeated `handleBatch` call. */
   retries: number;
   deadLettered: number;
+  /** Calls of `handleBatch` that handled their batch (`handled / batches` is the mean batch size). */
+  batches: number;
   lastError: string | null;
 }
 
@@ -80,7 +119,10 @@ export interface RunningConsumer {
   readonly group: string;
   readonly deadLetterTopic: string;
   stats(): ConsumerStats;
-  /** Stops fetching, lets the in-flight handler finish (or aborts its retries), commits, leaves. */
+  /**
+   * Stops fetching, lets the in-flight handler finish (or aborts its retries), commits what was
+   * handled (of a batch: its records up to the first one not handled), leaves.
+   */
   stop(): Promise<void>;
 }
 

@@ -62,6 +62,17 @@ t.test('invalid definitions and options are refused before anything starts', asy
         { transport, initialBackoffMs: 500, maxBackoffMs: 100 },
       ],
     ],
+    [
+      'maxBatchSize 0',
+      [
+        { name: 'notifier', topics: ['products'], handle },
+        { transport, maxBatchSize: 0 },
+      ],
+    ],
+    [
+      'a handleBatch that is not a function',
+      [{ name: 'notifier', topics: ['products'], handle, handleBatch: 'yes' as never }, { transport }],
+    ],
   ];
   for (const [what, args] of cases) {
     await t.rejects(startConsumer(...args), { code: 'ERR_CONSUMER_INVALID_OPTIONS' }, what);

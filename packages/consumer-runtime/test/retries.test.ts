@@ -32,6 +32,7 @@ onEachTransport(t, async (t, transport) => {
       ignored: 0,
       retries: 2,
       deadLettered: 0,
+      batches: 0,
       lastError: 'flaky 0',
     });
   });
