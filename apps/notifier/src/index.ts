@@ -12,7 +12,7 @@ export { NOTIFIER_CONSUMER_NAME, notifierConsumer } from './consumer.js';
 export { logEvent, type LogEventDeps } from './handlers/log-event.js';
 export { startNotifier, type RunningNotifier, type StartNotifierOptions } from './notifier.js';
 export { openNotifierStores, type NotifierStores, type OpenStoresOptions } from './stores.js';
-export { createArchiver, type Archiver, type ArchiveRunResult, type ArchiverOptions } from './archive/archiver.js';
+export { createArchiver, type Archiver, type ArchiveRunResult, type ArchiverOptions, type ArchiverStats } from './archive/archiver.js';
 export {
   createArchiveStore,
   eventHour,

@@ -37,7 +37,25 @@ export interface ArchiveRunResult {
   objects: string[];
 }
 
+/** What the archiver did since it was created, for metrics. */
+export interface ArchiverStats {
+  /** Passes started, whatever came of them. */
+  runs: number;
+  /** Passes that did nothing because another instance held the lease. */
+  runsSkipped: number;
+  /** Passes that failed (their events stay in the log until a later pass). */
+  runsFailed: number;
+  eventsArchived: number;
+  eventsAlreadyArchived: number;
+  objectsWritten: number;
+  /** When the last pass ended; null before the first. */
+  lastRunAt: Date | null;
+  /** Why the last pass failed; null when it succeeded or was skipped. */
+  lastError: string | null;
+}
+
 export interface Archiver {
+  stats(): ArchiverStats;
   /** One pass: archive and remove everything logged before now − retention. */
   runOnce(): Promise<ArchiveRunResult>;
   /** Runs a pass now and then every `intervalMs`; a failed pass is logged and retried at the next tick. */
@@ -142,9 +160,38 @@ export function createArchiver(options: ArchiverOptions): Archiver {
     return result;
   }
 
+  const stats: ArchiverStats = {
+    runs: 0,
+    runsSkipped: 0,
+    runsFailed: 0,
+    eventsArchived: 0,
+    eventsAlreadyArchived: 0,
+    objectsWritten: 0,
+    lastRunAt: null,
+    lastError: null,
+  };
+  const counted = async (): Promise<ArchiveRunResult> => {
+    stats.runs += 1;
+    try {
+      const result = await archivePass();
+      if (!result.ran) stats.runsSkipped += 1;
+      stats.eventsArchived += result.archived;
+      stats.eventsAlreadyArchived += result.alreadyArchived;
+      stats.objectsWritten += result.objects.length;
+      stats.lastError = null;
+      return result;
+    } catch (error) {
+      stats.runsFailed += 1;
+      stats.lastError = (error as Error)?.message ?? String(error);
+      throw error;
+    } finally {
+      stats.lastRunAt = now();
+    }
+  };
+
   const runOnce = (): Promise<ArchiveRunResult> => {
     // One pass at a time in this process; a second caller waits for the same pass.
-    inFlight ??= archivePass().finally(() => {
+    inFlight ??= counted().finally(() => {
       inFlight = undefined;
     });
     return inFlight;
@@ -161,6 +208,7 @@ export function createArchiver(options: ArchiverOptions): Archiver {
 
   return {
     runOnce,
+    stats: () => ({ ...stats }),
     start(intervalMs) {
       if (timer || stopped) return;
       timer = setTimeout(() => void tick(intervalMs), 0);
