@@ -150,6 +150,7 @@ const ARCHIVE_TOTALS: Array<[string, string, 'runs' | 'runsSkipped' | 'runsFaile
   ['herald_archive_objects_written_total', 'Archive objects written', 'objectsWritten'],
 ];
 
+/** Without figures (no archiver here, or the source failed) there is no sample: a 0 would read as a counter reset. */
 function registerArchiveMetrics(registry: Registry, archive: () => Promise<ArchiveStats | undefined>) {
   for (const [name, help, key] of ARCHIVE_TOTALS) {
     new Counter({
@@ -159,7 +160,7 @@ function registerArchiveMetrics(registry: Registry, archive: () => Promise<Archi
       async collect() {
         const stats = await archive();
         if (stats) setTotal(this, stats[key]);
-        else this.reset();
+        else this.remove();
       },
     });
   }
@@ -170,7 +171,7 @@ function registerArchiveMetrics(registry: Registry, archive: () => Promise<Archi
     async collect() {
       const stats = await archive();
       if (stats?.lastRunAt) this.set(stats.lastRunAt.getTime() / 1000);
-      else this.reset();
+      else this.remove();
     },
   });
   new Gauge({
@@ -180,7 +181,7 @@ function registerArchiveMetrics(registry: Registry, archive: () => Promise<Archi
     async collect() {
       const stats = await archive();
       if (stats) this.set(stats.lastError === null ? 0 : 1);
-      else this.reset();
+      else this.remove();
     },
   });
 }
