@@ -30,5 +30,5 @@ export {
   type EventRatesQuery,
   type InventoryFigures,
   type LowStockProduct,
-  type Money,
+  type MoneyTotal,
 } from './queries.js';

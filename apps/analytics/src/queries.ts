@@ -38,9 +38,10 @@ export interface EventRates {
   series: EventRatePoint[];
 }
 
-export interface Money {
-  /** Minor units; exact up to Number.MAX_SAFE_INTEGER (2^53 - 1). */
-  amount: number;
+/** A sum of money, exact at any size. */
+export interface MoneyTotal {
+  /** Minor units as a decimal integer string (sums can exceed Number.MAX_SAFE_INTEGER). */
+  amount: string;
   currency: string;
 }
 
@@ -58,7 +59,7 @@ export interface InventoryFigures {
   /** Sum of their stock. */
   units_in_stock: number;
   /** Per currency present, sum of price.amount × stock in minor units, sorted by currency. */
-  stock_value: Money[];
+  stock_value: MoneyTotal[];
   /** Products with stock <= low_stock_threshold, sorted by sku. */
   low_stock: LowStockProduct[];
   /** `time` of the newest event applied so far; null before the first. */
@@ -140,6 +141,7 @@ export function createAnalyticsQueries(pool: pg.Pool, options: AnalyticsQueriesO
              FROM analytics.inventory
             WHERE deleted_version IS NULL AND details_version > 0`,
         );
+        // numeric, never floating point: the sum is exact at any size and leaves as its decimal text.
         const values = await client.query<{ currency: string; amount: string }>(
           `SELECT price_currency AS currency, sum(price_amount::numeric * stock)::text AS amount
              FROM analytics.inventory
@@ -162,7 +164,7 @@ export function createAnalyticsQueries(pool: pg.Pool, options: AnalyticsQueriesO
         return {
           product_count: toNumber(totalsRow.product_count),
           units_in_stock: toNumber(totalsRow.units_in_stock),
-          stock_value: values.rows.map((row) => ({ amount: toNumber(row.amount), currency: row.currency })),
+          stock_value: values.rows.map((row) => ({ amount: row.amount, currency: row.currency })),
           low_stock: lowStock.rows.map((row) => ({
             id: row.id,
             sku: row.sku,

@@ -122,7 +122,7 @@ t.test('an older version arriving late is ignored', async (t) => {
   const v2 = { ...v1, price: { amount: 2500, currency: 'USD' }, version: 2 };
   await deliver([created(v1), updated(v2, v1), adjusted(v1.id, 10, 40, 3)]);
   const current = await queries.inventory();
-  t.same(current.stock_value, [{ amount: 2500 * 40, currency: 'USD' }]);
+  t.strictSame(current.stock_value, [{ amount: String(2500 * 40), currency: 'USD' }]);
 
   // Not duplicates (new event ids) but stale: versions the read model is already past.
   const staleSnapshot = { ...v1, name: 'Stale', price: { amount: 1, currency: 'EUR' }, stock: 0, version: 2 };
@@ -145,7 +145,7 @@ t.test('a snapshot older than the stock applies its details but keeps the newer 
   // Version 3 (a stock adjustment) overtakes version 2 (a price and threshold change).
   await deliver([created(v1), adjusted(v1.id, 10, 30, 3), updated(v2, v1)]);
   const figures = await queries.inventory();
-  t.same(figures.stock_value, [{ amount: 300 * 30, currency: 'EUR' }], 'version 2 price, version 3 stock');
+  t.strictSame(figures.stock_value, [{ amount: String(300 * 30), currency: 'EUR' }], 'version 2 price, version 3 stock');
   t.same(figures.low_stock, [{ id: v1.id, sku: v1.sku, name: v1.name, stock: 30, low_stock_threshold: 50 }]);
 });
 
@@ -214,9 +214,33 @@ t.test('stock values are summed exactly up to 2^53', async (t) => {
     created(product({ amount: 2_147_483_647, stock: 2_000_000, currency: 'EUR' })),
   ]);
   const figures = await queries.inventory();
-  t.same(figures.stock_value, [
-    { amount: 4_294_967_294_000_000, currency: 'EUR' },
-    { amount: Number.MAX_SAFE_INTEGER, currency: 'JPY' },
+  t.strictSame(figures.stock_value, [
+    { amount: '4294967294000000', currency: 'EUR' },
+    { amount: String(Number.MAX_SAFE_INTEGER), currency: 'JPY' },
   ]);
   t.equal(figures.units_in_stock, 2_000_004);
+});
+
+t.test('stock values above 2^53 are exact decimal strings, never rounded through a double', async (t) => {
+  // MAX_SAFE_INTEGER × 2 147 483 647 + 2 × 1: far above 2^53, and odd, which no double above 2^53 can be.
+  await deliver([
+    created(product({ amount: Number.MAX_SAFE_INTEGER, stock: 2_147_483_647, currency: 'EUR' })),
+    created(product({ amount: 2, stock: 1, currency: 'EUR' })),
+    // 2^53 + 1 = 9 007 199 254 740 993: the first integer a double cannot hold.
+    created(product({ amount: Number.MAX_SAFE_INTEGER, stock: 1, currency: 'USD' })),
+    created(product({ amount: 1, stock: 2, currency: 'USD' })),
+  ]);
+  const figures = await queries.inventory();
+  const eur = BigInt(Number.MAX_SAFE_INTEGER) * 2_147_483_647n + 2n;
+  t.strictSame(figures.stock_value, [
+    { amount: eur.toString(), currency: 'EUR' },
+    { amount: '9007199254740993', currency: 'USD' },
+  ]);
+  t.equal(figures.stock_value[0]!.amount, '19342813104826865393074179', 'every digit of the product and sum');
+  for (const { amount } of figures.stock_value) t.match(amount, /^(0|[1-9][0-9]*)$/, 'the form openapi.yaml gives MoneyTotal.amount');
+});
+
+t.test('a currency whose products hold no stock is worth "0"', async (t) => {
+  await deliver([created(product({ amount: 500, stock: 0, currency: 'GBP' }))]);
+  t.strictSame((await queries.inventory()).stock_value, [{ amount: '0', currency: 'GBP' }]);
 });

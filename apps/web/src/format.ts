@@ -1,4 +1,4 @@
-import type { HeraldEvent, Money } from './api/types.js';
+import type { HeraldEvent, Money, MoneyTotal } from './api/types.js';
 
 const fractionDigits = new Map<string, number>();
 
@@ -15,14 +15,24 @@ function digitsOf(currency: string): number {
   return digits;
 }
 
-/** Money in minor units as a person reads it, e.g. { amount: 1250, currency: 'EUR' } -> "€12.50". */
-export function formatMoney(money: Money, locale?: string): string {
+/** Minor units as an exact decimal string: ("1250", 2) -> "12.50". */
+function minorToDecimal(amount: string, digits: number): `${number}` {
+  if (digits === 0) return amount as `${number}`;
+  const padded = amount.padStart(digits + 1, '0');
+  return `${padded.slice(0, -digits)}.${padded.slice(-digits)}` as `${number}`;
+}
+
+/**
+ * Money in minor units as a person reads it, e.g. { amount: 1250, currency: 'EUR' } -> "€12.50".
+ * Totals arrive as decimal strings and are formatted from the string, so every digit is kept.
+ */
+export function formatMoney(money: Money | MoneyTotal, locale?: string): string {
   const digits = digitsOf(money.currency);
-  const value = money.amount / 10 ** digits;
+  const value = minorToDecimal(String(money.amount), digits);
   try {
     return new Intl.NumberFormat(locale, { style: 'currency', currency: money.currency }).format(value);
   } catch {
-    return `${value.toFixed(digits)} ${money.currency}`;
+    return `${value} ${money.currency}`;
   }
 }
 

@@ -9,6 +9,13 @@ t.test('money in minor units reads in the currency', async (t) => {
   t.equal(formatMoney({ amount: 500, currency: 'JPY' }, 'en-US'), '¥500', 'a currency without minor units');
   t.match(formatMoney({ amount: 1234, currency: 'XXQ' }, 'en-US'), /^XXQ\s12\.34$/, 'a code without a symbol shows the code');
   t.equal(formatMoney({ amount: 1234, currency: 'eur' }, 'en-US'), '€12.34', 'a lower-case code');
+  t.equal(formatMoney({ amount: 5, currency: 'EUR' }, 'en-US'), '€0.05');
+});
+
+t.test('a total above 2^53, sent as a decimal string, reads with every digit', async (t) => {
+  t.equal(formatMoney({ amount: '19342813104826865393074179', currency: 'EUR' }, 'en-US'), '€193,428,131,048,268,653,930,741.79');
+  t.equal(formatMoney({ amount: '9007199254740993', currency: 'JPY' }, 'en-US'), '¥9,007,199,254,740,993');
+  t.equal(formatMoney({ amount: '0', currency: 'EUR' }, 'en-US'), '€0.00');
 });
 
 t.test('a time of today shows alone, an older one with its date', async (t) => {
@@ -36,12 +43,12 @@ t.test('the chart axis ends on a whole, round number at or above the maximum', a
 t.test('the inventory figures can be computed from the product list', async (t) => {
   const product = (stock: number, amount: number, currency: string, low: boolean) =>
     ({ stock, low_stock: low, price: { amount, currency } }) as Parameters<typeof summaryFromProducts>[0][number];
-  t.same(summaryFromProducts([product(2, 100, 'USD', true), product(10, 250, 'EUR', false), product(1, 50, 'EUR', true)]), {
+  t.strictSame(summaryFromProducts([product(2, 100, 'USD', true), product(10, 250, 'EUR', false), product(1, 50, 'EUR', true)]), {
     productCount: 3,
     unitsInStock: 13,
     stockValue: [
-      { amount: 2550, currency: 'EUR' },
-      { amount: 200, currency: 'USD' },
+      { amount: '2550', currency: 'EUR' },
+      { amount: '200', currency: 'USD' },
     ],
     lowStockCount: 2,
   });

@@ -51,7 +51,7 @@ export function foldInventory(events: readonly HeraldEvent[]) {
     units_in_stock: all.reduce((sum, product) => sum + product.stock, 0),
     stock_value: [...values.entries()]
       .sort(([a], [b]) => byText(a, b))
-      .map(([currency, amount]) => ({ amount: Number(amount), currency })),
+      .map(([currency, amount]) => ({ amount: amount.toString(), currency })),
     low_stock: all
       .filter((product) => product.stock <= product.low_stock_threshold)
       .sort((a, b) => byText(a.sku, b.sku) || byText(a.id, b.id))

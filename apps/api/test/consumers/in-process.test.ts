@@ -40,7 +40,7 @@ function foldInventory(events: HeraldEvent[]) {
   return {
     product_count: products.size,
     units_in_stock: [...products.values()].reduce((sum, p) => sum + p.stock, 0),
-    stock_value: [...value.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ amount, currency })),
+    stock_value: [...value.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([currency, amount]) => ({ amount: String(amount), currency })),
     low_stock_skus: [...products.values()].filter((p) => p.stock <= p.threshold).map((p) => p.sku).sort(),
   };
 }

@@ -33,6 +33,13 @@ export interface Money {
   currency: string;
 }
 
+/** A sum of money, exact at any size (openapi.yaml's MoneyTotal). */
+export interface MoneyTotal {
+  /** Minor units as a decimal integer string, e.g. "9007199254740993". */
+  amount: string;
+  currency: string;
+}
+
 export interface Product {
   id: string;
   sku: string;
@@ -76,7 +83,7 @@ export interface LowStockItem {
 export interface Inventory {
   product_count: number;
   units_in_stock: number;
-  stock_value: Money[];
+  stock_value: MoneyTotal[];
   low_stock: LowStockItem[];
   updated_at: string | null;
 }

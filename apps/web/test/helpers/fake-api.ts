@@ -277,7 +277,7 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
         return sendJson(res, 200, {
           product_count: products.length,
           units_in_stock: products.reduce((n, p) => n + p.stock, 0),
-          stock_value: [...value].map(([currency, amount]) => ({ amount, currency })),
+          stock_value: [...value].map(([currency, amount]) => ({ amount: String(amount), currency })),
           low_stock: products.filter((p) => p.low_stock).map(({ id, sku, name, stock, low_stock_threshold }) => ({ id, sku, name, stock, low_stock_threshold })),
           updated_at: events.at(-1)?.time ?? null,
         });
