@@ -6,6 +6,8 @@
  *   for development and tests; its producer can live on a worker thread through a MessagePort.
  */
 export type {
+  BatchHandler,
+  BatchOptions,
   ConsumerOptions,
   DeliveredRecord,
   EventConsumer,
@@ -13,6 +15,7 @@ export type {
   EventTransport,
   OutgoingMessage,
   PartitionLag,
+  RecordBatch,
   RecordHandler,
   TransportLogger,
 } from './types.js';

@@ -1,8 +1,10 @@
 import { TransportError } from '../errors.js';
+import { oneRecordAtATime, resolveMaxBatchSize } from '../internal/batches.js';
 import { assertTopicName } from '../internal/validate.js';
 import type { ConsumerOptions, EventConsumer } from '../types.js';
 import type { GroupCoordinator, GroupMember } from './group-coordinator.js';
 import type { OffsetStore } from './offset-store.js';
+import type { DeliverBatch } from './partition-runner.js';
 
 const DEFAULT_REDELIVERY_DELAY_MS = 1000;
 
@@ -17,12 +19,20 @@ export interface EmbeddedConsumerContext {
   memberId: number;
 }
 
+/**
+ * An embedded consumer, plus the entry point the worker bridge uses: `deliver` receives the
+ * revocation signal that the public BatchHandler has no place for.
+ */
+export interface EmbeddedConsumer extends EventConsumer {
+  start(deliver: DeliverBatch, maxBatchSize: number): Promise<void>;
+}
+
 /** A member of an embedded consumer group; the group coordinator does the delivering. */
-export function createEmbeddedConsumer(context: EmbeddedConsumerContext, options: ConsumerOptions): EventConsumer {
+export function createEmbeddedConsumer(context: EmbeddedConsumerContext, options: ConsumerOptions): EmbeddedConsumer {
   let joined: { member: GroupMember; offsets: OffsetStore; coordinator: GroupCoordinator } | undefined;
 
-  const consumer: EventConsumer = {
-    async run(handler) {
+  const consumer: EmbeddedConsumer = {
+    async start(deliver, maxBatchSize) {
       const { offsets, coordinator } = await context.usable();
       if (joined) throw new TransportError('ERR_TRANSPORT_CONSUMER_FAILED', 'This consumer is already running');
       for (const topic of options.topics) {
@@ -34,11 +44,23 @@ export function createEmbeddedConsumer(context: EmbeddedConsumerContext, options
         topics: [...options.topics],
         fromBeginning: options.fromBeginning ?? true,
         redeliveryDelayMs: options.redeliveryDelayMs ?? DEFAULT_REDELIVERY_DELAY_MS,
-        handler,
+        deliver,
+        maxBatchSize,
       };
       joined = { member, offsets, coordinator };
       context.running.add(consumer);
       await coordinator.join(options.groupId, member);
+    },
+
+    // One record per batch keeps run()'s contract exactly: each record committed as soon as
+    // its handler resolved, and stop() waits for one record's handler at most.
+    run(handler) {
+      return consumer.start(oneRecordAtATime(handler), 1);
+    },
+
+    async runBatches(handler, batchOptions) {
+      const maxBatchSize = resolveMaxBatchSize(batchOptions);
+      await consumer.start((batch) => handler(batch), maxBatchSize);
     },
 
     async stop() {

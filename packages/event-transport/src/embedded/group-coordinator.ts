@@ -1,8 +1,8 @@
-import type { RecordHandler, TransportLogger } from '../types.js';
+import type { TransportLogger } from '../types.js';
 import type { Wakeup } from '../internal/wakeup.js';
 import type { OffsetStore } from './offset-store.js';
 import type { PartitionLog } from './partition-log.js';
-import { startPartitionRunner, type PartitionRunner } from './partition-runner.js';
+import { startPartitionRunner, type DeliverBatch, type PartitionRunner } from './partition-runner.js';
 
 /** One running consumer as its group sees it. */
 export interface GroupMember {
@@ -10,7 +10,8 @@ export interface GroupMember {
   readonly topics: readonly string[];
   readonly fromBeginning: boolean;
   readonly redeliveryDelayMs: number;
-  readonly handler: RecordHandler;
+  readonly deliver: DeliverBatch;
+  readonly maxBatchSize: number;
 }
 
 /**
@@ -87,7 +88,8 @@ export function createGroupCoordinator(options: GroupCoordinatorOptions): GroupC
             groupId,
             log,
             startOffset,
-            handler: member.handler,
+            deliver: member.deliver,
+            maxBatchSize: member.maxBatchSize,
             redeliveryDelayMs: member.redeliveryDelayMs,
             commit: (next) => offsets.commit(groupId, topic, log.partition, next),
             isAvailable: options.isAvailable,

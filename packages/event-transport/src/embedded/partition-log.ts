@@ -16,7 +16,8 @@ export interface PartitionLog {
   readonly highWatermark: number;
   /** Notified after every append, so consumers sleep instead of polling. */
   readonly appended: Wakeup;
-  recordAt(offset: number): DeliveredRecord | undefined;
+  /** Up to `max` records from `offset` on, in offset order (fewer, or none, at the end). */
+  read(offset: number, max: number): DeliveredRecord[];
   /** Appends in order; resolves once stored. Appends are applied one at a time, in call order. */
   append(messages: OutgoingMessage[]): Promise<void>;
   close(): Promise<void>;
@@ -98,8 +99,8 @@ export async function openPartitionLog(options: PartitionLogOptions): Promise<Pa
     get highWatermark() {
       return records.length;
     },
-    recordAt(offset) {
-      return records[offset];
+    read(offset, max) {
+      return records.slice(offset, offset + max);
     },
     append(messages) {
       const step = queue.then(async () => {

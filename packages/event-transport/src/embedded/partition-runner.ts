@@ -1,12 +1,22 @@
-import type { RecordHandler, TransportLogger } from '../types.js';
+import type { RecordBatch, TransportLogger } from '../types.js';
+import { handleBatch } from '../internal/batches.js';
 import { pause, type Wakeup } from '../internal/wakeup.js';
 import type { PartitionLog } from './partition-log.js';
 
 /**
- * Delivers one partition's records to one group member, one at a time, in offset order. It is
- * the embedded counterpart of a Kafka fetch loop: it sleeps until a record is appended, commits
- * each record's offset only after the handler resolved, and on a rejection waits and delivers the
- * same record again; the records after it wait behind it.
+ * How a runner hands a batch over. Like the public BatchHandler, plus a signal aborted when the
+ * runner is asked to stop (the member leaves, or its group rebalances) while the batch is being
+ * handled: a handler that can stop early (the worker bridge's record-at-a-time loop) resolves
+ * with the count it handled so far instead of finishing the batch.
+ */
+export type DeliverBatch = (batch: RecordBatch, revoked: AbortSignal) => Promise<number | void>;
+
+/**
+ * Delivers one partition's records to one group member, in offset order, a batch at a time: all
+ * the records the log holds past the member's position, up to maxBatchSize. It is the embedded
+ * counterpart of a Kafka fetch loop: it sleeps until a record is appended, commits the offsets of
+ * the records the handler reports handled, and delivers the others again after a pause; the
+ * records after them wait behind them.
  */
 export interface PartitionRunner {
   readonly log: PartitionLog;
@@ -18,7 +28,8 @@ export interface PartitionRunnerOptions {
   groupId: string;
   log: PartitionLog;
   startOffset: number;
-  handler: RecordHandler;
+  deliver: DeliverBatch;
+  maxBatchSize: number;
   redeliveryDelayMs: number;
   commit(nextOffset: number): void;
   /** False while the broker plays an outage. */
@@ -28,7 +39,7 @@ export interface PartitionRunnerOptions {
 }
 
 export function startPartitionRunner(options: PartitionRunnerOptions): PartitionRunner {
-  const { log, handler, commit, logger, groupId } = options;
+  const { log, deliver, commit, logger, groupId, maxBatchSize } = options;
   const stopping = new AbortController();
   const { signal } = stopping;
 
@@ -41,25 +52,35 @@ export function startPartitionRunner(options: PartitionRunnerOptions): Partition
         await options.availabilityChanged.wait(signal);
         continue;
       }
-      const record = log.recordAt(position);
-      if (!record) {
+      // A copy per delivery, as Kafka hands out fresh objects: a handler that edits its records
+      // must not change what other groups (or a redelivery) receive.
+      const records = log.read(position, maxBatchSize).map((record) => ({ ...record, headers: { ...record.headers } }));
+      if (records.length === 0) {
         await log.appended.wait(signal);
         continue;
       }
+      let handled: number;
       try {
-        // A copy per delivery, as Kafka hands out fresh objects: a handler that edits its record
-        // must not change what other groups (or a redelivery) receive.
-        await handler({ ...record, headers: { ...record.headers } });
+        handled = await handleBatch((batch) => deliver(batch, signal), { topic: log.topic, partition: log.partition, records });
       } catch (error) {
         logger.warn(
-          { err: error, groupId, topic: log.topic, partition: log.partition, offset: record.offset },
-          'record handler rejected; the record will be delivered again',
+          { err: error, groupId, topic: log.topic, partition: log.partition, offset: records[0]!.offset, records: records.length },
+          'record handler rejected; the records will be delivered again',
         );
         await pause(options.redeliveryDelayMs, signal);
         continue;
       }
-      position += 1;
-      commit(position);
+      if (handled > 0) {
+        position += handled;
+        commit(position);
+      }
+      if (handled < records.length) {
+        logger.debug(
+          { groupId, topic: log.topic, partition: log.partition, offset: records[handled]!.offset, handled, records: records.length },
+          'part of a batch was handled; the rest will be delivered again',
+        );
+        await pause(options.redeliveryDelayMs, signal);
+      }
     }
   }
 

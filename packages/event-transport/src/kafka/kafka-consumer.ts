@@ -1,7 +1,8 @@
 import type { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, RetryOptions } from 'kafkajs';
 import { TransportError } from '../errors.js';
 import { assertTopicName } from '../internal/validate.js';
-import type { ConsumerOptions, DeliveredRecord, EventConsumer, RecordHandler, TransportLogger } from '../types.js';
+import { handleBatch, oneRecordAtATime, resolveMaxBatchSize } from '../internal/batches.js';
+import type { BatchHandler, ConsumerOptions, DeliveredRecord, EventConsumer, TransportLogger } from '../types.js';
 import { fromKafkaError } from './kafka-errors.js';
 
 /** A consumer keeps retrying (and kafkajs restarts it after a crash) through an outage. */
@@ -17,9 +18,10 @@ const MAX_FETCH_WAIT_MS = 500;
 
 /**
  * A kafkajs consumer driven through eachBatch with autoCommit and auto-resolve off, so an offset
- * is committed only after its handler resolved. On a rejection the partition is paused, the
- * consumer seeks back to the rejected record, and fetching resumes after redeliveryDelayMs: the
- * same record comes again and nothing behind it is handled first.
+ * is committed only after its handler reported the record handled. On a rejection (or a partial
+ * count) the partition is paused, the consumer seeks back to the first record not handled, and
+ * fetching resumes after redeliveryDelayMs: that record comes again and nothing behind it is
+ * handled first.
  */
 export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logger: TransportLogger): EventConsumer {
   const redeliveryDelayMs = options.redeliveryDelayMs ?? DEFAULT_REDELIVERY_DELAY_MS;
@@ -27,9 +29,10 @@ export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logg
   let consumer: Consumer | undefined;
   let stopRequested = new AbortController();
 
-  async function handleBatch(
+  async function consumeFetchedBatch(
     { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload,
-    handler: RecordHandler,
+    handler: BatchHandler,
+    maxBatchSize: number,
     seek: Consumer['seek'],
   ): Promise<void> {
     const { topic, partition } = batch;
@@ -48,30 +51,52 @@ export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logg
       await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] });
     };
 
+    /** Pauses the partition and rewinds it to `offset`, which comes again after the delay. */
+    const redeliverFrom = (offset: string): void => {
+      const resume = pause();
+      seek({ topic, partition, offset });
+      const timer = setTimeout(() => {
+        resumeTimers.delete(timer);
+        resume();
+      }, redeliveryDelayMs);
+      resumeTimers.add(timer);
+    };
+
     try {
-      for (const message of batch.messages) {
+      // kafkajs fetched up to maxBytesPerPartition of this partition; it is handed over in
+      // slices of at most maxBatchSize records.
+      for (let start = 0; start < batch.messages.length; start += maxBatchSize) {
         if (!isRunning() || isStale()) break;
+        const records = batch.messages
+          .slice(start, start + maxBatchSize)
+          .map((message) => toDeliveredRecord(topic, partition, message));
+        let handled: number;
         try {
-          await handler(toDeliveredRecord(topic, partition, message));
+          handled = await handleBatch(handler, { topic, partition, records });
         } catch (error) {
           logger.warn(
-            { err: error, groupId: options.groupId, topic, partition, offset: message.offset },
-            'record handler rejected; the record will be delivered again',
+            { err: error, groupId: options.groupId, topic, partition, offset: records[0]!.offset, records: records.length },
+            'record handler rejected; the records will be delivered again',
           );
-          const resume = pause();
-          seek({ topic, partition, offset: message.offset });
-          const timer = setTimeout(() => {
-            resumeTimers.delete(timer);
-            resume();
-          }, redeliveryDelayMs);
-          resumeTimers.add(timer);
+          redeliverFrom(records[0]!.offset);
           break;
         }
-        resolveOffset(message.offset);
-        uncommitted = (BigInt(message.offset) + 1n).toString();
-        handledSinceCommit += 1;
-        if (handledSinceCommit >= COMMIT_EVERY_RECORDS || Date.now() - lastCommitAt >= COMMIT_EVERY_MS) {
-          await commit();
+        if (handled > 0) {
+          const last = records[handled - 1]!.offset;
+          resolveOffset(last);
+          uncommitted = (BigInt(last) + 1n).toString();
+          handledSinceCommit += handled;
+          if (handledSinceCommit >= COMMIT_EVERY_RECORDS || Date.now() - lastCommitAt >= COMMIT_EVERY_MS) {
+            await commit();
+          }
+        }
+        if (handled < records.length) {
+          logger.debug(
+            { groupId: options.groupId, topic, partition, offset: records[handled]!.offset, handled, records: records.length },
+            'part of a batch was handled; the rest will be delivered again',
+          );
+          redeliverFrom(records[handled]!.offset);
+          break;
         }
         await heartbeat();
       }
@@ -82,41 +107,51 @@ export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logg
     }
   }
 
+  async function start(handler: BatchHandler, maxBatchSize: number): Promise<void> {
+    if (consumer) throw new TransportError('ERR_TRANSPORT_CONSUMER_FAILED', 'This consumer is already running');
+    options.topics.forEach(assertTopicName);
+    const created = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: MAX_FETCH_WAIT_MS,
+      retry: CONSUMER_RETRY,
+    });
+    consumer = created;
+    created.on(created.events.CRASH, ({ payload }) => {
+      // With restart, kafkajs reconnects by itself (as through a broker outage); without, this
+      // consumer has stopped for good and only this log line says so.
+      const entry = { err: payload.error, groupId: options.groupId, restart: payload.restart };
+      if (payload.restart) logger.warn(entry, 'Kafka consumer crashed; kafkajs restarts it');
+      else logger.error(entry, 'Kafka consumer crashed and will not restart');
+    });
+    stopRequested = new AbortController();
+    const { signal } = stopRequested;
+    try {
+      await created.connect();
+      await created.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+      const joined = joinedGroup(created, signal);
+      await created.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => consumeFetchedBatch(payload, handler, maxBatchSize, created.seek.bind(created)),
+      });
+      await joined;
+    } catch (error) {
+      if (consumer === created) consumer = undefined;
+      await created.disconnect().catch(() => {});
+      throw fromKafkaError(error, 'ERR_TRANSPORT_CONSUMER_FAILED', `Starting consumer of group ${options.groupId}`);
+    }
+  }
+
   return {
-    async run(handler) {
-      if (consumer) throw new TransportError('ERR_TRANSPORT_CONSUMER_FAILED', 'This consumer is already running');
-      options.topics.forEach(assertTopicName);
-      const created = kafka.consumer({
-        groupId: options.groupId,
-        allowAutoTopicCreation: false,
-        maxWaitTimeInMs: MAX_FETCH_WAIT_MS,
-        retry: CONSUMER_RETRY,
-      });
-      consumer = created;
-      created.on(created.events.CRASH, ({ payload }) => {
-        // With restart, kafkajs reconnects by itself (as through a broker outage); without, this
-        // consumer has stopped for good and only this log line says so.
-        const entry = { err: payload.error, groupId: options.groupId, restart: payload.restart };
-        if (payload.restart) logger.warn(entry, 'Kafka consumer crashed; kafkajs restarts it');
-        else logger.error(entry, 'Kafka consumer crashed and will not restart');
-      });
-      stopRequested = new AbortController();
-      const { signal } = stopRequested;
-      try {
-        await created.connect();
-        await created.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
-        const joined = joinedGroup(created, signal);
-        await created.run({
-          autoCommit: false,
-          eachBatchAutoResolve: false,
-          eachBatch: (payload) => handleBatch(payload, handler, created.seek.bind(created)),
-        });
-        await joined;
-      } catch (error) {
-        if (consumer === created) consumer = undefined;
-        await created.disconnect().catch(() => {});
-        throw fromKafkaError(error, 'ERR_TRANSPORT_CONSUMER_FAILED', `Starting consumer of group ${options.groupId}`);
-      }
+    // One record per batch keeps run()'s contract exactly: a heartbeat and a commit check after
+    // every record, and stop() waits for one record's handler at most.
+    run(handler) {
+      return start(oneRecordAtATime(handler), 1);
+    },
+
+    async runBatches(handler, batchOptions) {
+      await start(handler, resolveMaxBatchSize(batchOptions));
     },
 
     async stop() {
