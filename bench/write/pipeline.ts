@@ -1,0 +1,92 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+
+/**
+ * How far Herald's pipeline is behind its writes: outbox rows not yet published, the lag of the
+ * notifier and analytics consumer groups (from the API's own `/api/v1/analytics/consumer-lag`),
+ * and the analytics inbox (one row per event applied) against the published rows.
+ */
+export interface PipelineState {
+  /** Outbox rows neither published nor set aside. */
+  pending: number;
+  /** Outbox rows published so far. */
+  published: number;
+  /** Summed over the notifier and analytics groups; null when not asked (outbox not empty yet). */
+  lag: number | null;
+  /** Events analytics has applied (rows of analytics.processed_events). */
+  processed: number;
+}
+
+export interface PipelineResult {
+  /** From the end of the load until the outbox had no unpublished row; null if it never had. */
+  outboxDrainSeconds: number | null;
+  /**
+   * From the end of the load until the outbox was empty, both consumer groups had lag 0 and
+   * analytics had applied every published event; null if that did not happen before the timeout.
+   */
+  drainSeconds: number | null;
+  drained: boolean;
+  atEnd: PipelineState;
+}
+
+const POLL_MS = 25;
+const CONSUMER_GROUPS = 2; // notifier, analytics
+
+async function outboxState(db: pg.Pool): Promise<{ pending: number; published: number; processed: number }> {
+  const { rows } = await db.query<{ pending: number; published: number; processed: number }>(
+    `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL)::int AS pending,
+            (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL)::int AS published,
+            (SELECT count(*) FROM analytics.processed_events)::int AS processed`,
+  );
+  return rows[0]!;
+}
+
+async function consumerLag(apiUrl: string): Promise<number> {
+  const response = await fetch(`${apiUrl}/api/v1/analytics/consumer-lag`, { signal: AbortSignal.timeout(5_000) });
+  if (!response.ok) throw new Error(`consumer-lag answered ${response.status}: ${await response.text()}`);
+  const body = (await response.json()) as { groups: Array<{ group: string; lag: number }> };
+  if (body.groups.length !== CONSUMER_GROUPS) throw new Error(`consumer-lag reported ${body.groups.length} groups, expected ${CONSUMER_GROUPS}`);
+  return body.groups.reduce((total, group) => total + group.lag, 0);
+}
+
+export async function pipelineState(db: pg.Pool, apiUrl: string): Promise<PipelineState> {
+  const state = await outboxState(db);
+  return { ...state, lag: await consumerLag(apiUrl) };
+}
+
+/**
+ * Polls until the pipeline has caught up with every write or `deadline` (epoch ms) passes.
+ * Times are measured from `loadEnd` (epoch ms). The consumer lag is asked for only once the
+ * outbox is empty, so the polling costs the API next to nothing while the backlog drains.
+ */
+export async function waitForPipeline(db: pg.Pool, apiUrl: string, loadEnd: number, deadline: number): Promise<PipelineResult> {
+  let outboxEmptySince: number | undefined;
+  for (;;) {
+    const state: PipelineState = { ...(await outboxState(db)), lag: null };
+    const now = Date.now();
+    if (state.pending > 0) outboxEmptySince = undefined;
+    else outboxEmptySince ??= now;
+    if (state.pending === 0 && state.processed >= state.published) {
+      state.lag = await consumerLag(apiUrl);
+      // The inbox count can reach the published count while a notifier commit is still due.
+      if (state.lag === 0) {
+        return {
+          outboxDrainSeconds: Math.max(0, (outboxEmptySince! - loadEnd) / 1000),
+          drainSeconds: Math.max(0, (Date.now() - loadEnd) / 1000),
+          drained: true,
+          atEnd: state,
+        };
+      }
+    }
+    if (now >= deadline) {
+      state.lag ??= await consumerLag(apiUrl).catch(() => null);
+      return {
+        outboxDrainSeconds: outboxEmptySince === undefined ? null : (outboxEmptySince - loadEnd) / 1000,
+        drainSeconds: null,
+        drained: false,
+        atEnd: state,
+      };
+    }
+    await sleep(POLL_MS);
+  }
+}

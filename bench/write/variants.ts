@@ -1,0 +1,116 @@
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort } from '@herald/stack';
+import { startNodeServer, type ServerProcess } from './processes.js';
+
+export const VARIANTS = ['herald-embedded', 'herald-kafka', 'minimal-prepared', 'minimal-4-statements', 'pgbench'] as const;
+export type VariantName = (typeof VARIANTS)[number];
+
+export const LABELS: Record<VariantName, string> = {
+  'herald-embedded': 'A. Herald, embedded broker',
+  'herald-kafka': 'B. Herald, Kafka',
+  'minimal-prepared': 'C. minimal Fastify + pg, one prepared statement',
+  'minimal-4-statements': 'C′. minimal, BEGIN + 2 INSERT + COMMIT (unnamed)',
+  pgbench: 'D. pgbench, same statement, prepared',
+};
+
+export const isHerald = (variant: VariantName) => variant === 'herald-embedded' || variant === 'herald-kafka';
+/** The variants whose reads are measured: Herald (one transport is enough) and the minimal server. */
+export const measuresReads = (variant: VariantName) => variant === 'herald-embedded' || variant === 'minimal-prepared';
+
+/** The API's pool size by default (DB_POOL_MAX); the minimal server gets the same. */
+export const POOL_MAX = 10;
+
+/** Where herald-kafka's notifier keeps its event log. */
+export type EventLogStore =
+  | { kind: 'embedded' }
+  | { kind: 'dynamodb-local'; endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+
+export interface ServerSettings {
+  databaseUrl: string;
+  /** Unique per variant and round: Kafka topic and group names, DynamoDB table name. */
+  namespace: string;
+  brokers: string;
+  eventLog: EventLogStore;
+  logLevel: string;
+  /** Extra Node flags for the server (the profile's --cpu-prof). */
+  nodeFlags?: string[];
+}
+
+const HERALD_ENTRY = 'apps/api/src/main.ts';
+const MINIMAL_ENTRY = new URL('./minimal/server.ts', import.meta.url).pathname;
+
+/**
+ * Herald as `npm start` runs it (`apps/api/src/main.ts`, in-process notifier and analytics on),
+ * on this variant's fresh database; with `brokers`, against Kafka.
+ */
+async function startHerald(variant: 'herald-embedded' | 'herald-kafka', settings: ServerSettings): Promise<ServerProcess> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'herald-bench-write-'));
+  await chmod(dataDir, 0o755);
+  const port = await findFreePort();
+  const env: Record<string, string> = {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: settings.logLevel,
+    DATA_DIR: dataDir,
+    DATABASE_URL: settings.databaseUrl,
+    IN_PROCESS_CONSUMERS: 'true',
+    // Any free port: several servers may overlap while one stops and the next starts.
+    EMBEDDED_DYNAMODB_PORT: '0',
+    EMBEDDED_S3_PORT: '0',
+    SHUTDOWN_TIMEOUT_MS: '5000',
+  };
+  if (variant === 'herald-kafka') {
+    env.KAFKA_BROKERS = settings.brokers;
+    env.TOPIC_PREFIX = `${settings.namespace}.`;
+    if (settings.eventLog.kind === 'dynamodb-local') {
+      env.DYNAMODB_ENDPOINT = settings.eventLog.endpoint;
+      env.DYNAMODB_REGION = settings.eventLog.region;
+      env.DYNAMODB_ACCESS_KEY_ID = settings.eventLog.accessKeyId;
+      env.DYNAMODB_SECRET_ACCESS_KEY = settings.eventLog.secretAccessKey;
+      env.EVENT_LOG_TABLE = settings.namespace;
+    }
+  }
+  const server = await startNodeServer({
+    label: variant,
+    entry: HERALD_ENTRY,
+    port,
+    env,
+    readyPath: '/health/ready',
+    nodeFlags: settings.nodeFlags,
+  }).catch(async (error) => {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  });
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startMinimal(mode: 'prepared' | 'statements', settings: ServerSettings): Promise<ServerProcess> {
+  const port = await findFreePort();
+  return startNodeServer({
+    label: `minimal-${mode}`,
+    entry: MINIMAL_ENTRY,
+    port,
+    env: { DATABASE_URL: settings.databaseUrl, PORT: String(port), WRITE_MODE: mode, DB_POOL_MAX: String(POOL_MAX) },
+    readyPath: '/health/ready',
+  });
+}
+
+export function startServer(variant: Exclude<VariantName, 'pgbench'>, settings: ServerSettings): Promise<ServerProcess> {
+  switch (variant) {
+    case 'herald-embedded':
+    case 'herald-kafka':
+      return startHerald(variant, settings);
+    case 'minimal-prepared':
+      return startMinimal('prepared', settings);
+    case 'minimal-4-statements':
+      return startMinimal('statements', settings);
+  }
+}
