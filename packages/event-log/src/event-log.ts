@@ -14,15 +14,36 @@ import type { HeraldEvent } from '@herald/event-schemas';
 import { EVENT_LOG_ERROR_CODES, EventLogError } from './errors.js';
 import { ATTR, HOUR_MS, INDEX, floorHour, fromItem, hourBucket, hourBuckets, padMs, toItem, type LoggedEvent } from './keys.js';
 import { ensureTable } from './table.js';
-import type { EventLog, EventLogOptions, RequestOptions } from './types.js';
+import type { EventLog, EventLogOptions, LogEntry, RequestOptions } from './types.js';
 
 const DEFAULT_TTL_GRACE_SECONDS = 7 * 24 * 3600;
 const BATCH_WRITE_MAX = 25;
+const DEFAULT_APPEND_CONCURRENCY = 4;
+/** Requests per batch of puts before items DynamoDB keeps leaving unprocessed count as "unavailable". */
+const APPEND_ROUNDS = 8;
 const LEASE_PREFIX = 'lease#';
 
 type Item = Record<string, AttributeValue>;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Up to `concurrency` of `tasks` at a time; once one fails no more are started, and the first failure is rethrown after the running ones settle. */
+async function runBounded(tasks: ReadonlyArray<() => Promise<void>>, concurrency: number): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (!failure && next < tasks.length) {
+      const task = tasks[next++]!;
+      try {
+        await task();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), tasks.length) }, worker));
+  if (failure) throw failure.error;
+}
 
 function isConditionFailure(error: unknown): boolean {
   return (
@@ -157,6 +178,32 @@ export function createEventLog(options: EventLogOptions): EventLog {
     }
   }
 
+  /**
+   * One BatchWriteItem of up to 25 puts, then its unprocessed items again with backoff (with
+   * jitter: the batches written in parallel were throttled together) until none is left.
+   */
+  async function batchPut(items: Item[], signal: AbortSignal | undefined): Promise<void> {
+    let requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: item } }));
+    let delay = 50;
+    for (let round = 0; requests.length > 0; round++) {
+      if (round === APPEND_ROUNDS) {
+        throw new EventLogError(
+          EVENT_LOG_ERROR_CODES.unavailable,
+          `${requests.length} of ${items.length} writes to ${tableName} stayed unprocessed after ${APPEND_ROUNDS} tries (throttled)`,
+        );
+      }
+      if (round > 0) {
+        await sleep(delay / 2 + Math.random() * (delay / 2));
+        delay = Math.min(delay * 2, 2_000);
+      }
+      signal?.throwIfAborted();
+      const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }), {
+        abortSignal: signal,
+      });
+      requests = result.UnprocessedItems?.[tableName] ?? [];
+    }
+  }
+
   return {
     tableName,
     retentionSeconds,
@@ -180,6 +227,21 @@ export function createEventLog(options: EventLogOptions): EventLog {
         if (isConditionFailure(error)) return 'duplicate';
         throw error;
       }
+    },
+
+    async appendBatch(entries: ReadonlyArray<LogEntry>, batchOptions = {}) {
+      // One request may not name a key twice; the first entry of an event is its item.
+      const items = new Map<string, Item>();
+      for (const { event, loggedAt } of entries) {
+        if (!items.has(event.id)) items.set(event.id, toItem(event, loggedAt, ttlSeconds));
+      }
+      const all = [...items.values()];
+      const requests: Array<() => Promise<void>> = [];
+      for (let i = 0; i < all.length; i += BATCH_WRITE_MAX) {
+        const chunk = all.slice(i, i + BATCH_WRITE_MAX);
+        requests.push(() => batchPut(chunk, batchOptions.signal));
+      }
+      await runBounded(requests, batchOptions.concurrency ?? DEFAULT_APPEND_CONCURRENCY);
     },
 
     async get(id, requestOptions = {}) {

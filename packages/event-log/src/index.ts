@@ -18,10 +18,12 @@ export {
 } from './errors.js';
 export { compareEvents, hourBucket, normalizedTime, type LoggedEvent } from './keys.js';
 export type {
+  AppendBatchOptions,
   EnsureTableOptions,
   EnsureTableResult,
   EventLog,
   EventLogOptions,
+  LogEntry,
   RequestOptions,
   TimeRange,
 } from './types.js';

@@ -45,6 +45,17 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** An event to log and the time it goes into the log order at. */
+export interface LogEntry {
+  event: HeraldEvent;
+  loggedAt: Date;
+}
+
+export interface AppendBatchOptions extends RequestOptions {
+  /** BatchWriteItem requests (of up to 25 items) in flight at once. Default 4. */
+  concurrency?: number;
+}
+
 export interface TimeRange {
   /** Inclusive. */
   from?: Date;
@@ -60,6 +71,17 @@ export interface EventLog {
   ensureTable(options?: EnsureTableOptions): Promise<EnsureTableResult>;
   /** Writes the event unless its id is already logged: a redelivery never creates a second item. */
   append(event: HeraldEvent, loggedAt?: Date, options?: RequestOptions): Promise<'written' | 'duplicate'>;
+  /**
+   * Writes many events with BatchWriteItem: 25 items per request, several requests at a time,
+   * items DynamoDB leaves unprocessed (throttling) tried again with backoff. The puts are not
+   * conditional: an item already there is replaced. Callers keep that harmless by making each item
+   * a function of what they pass, the same on every delivery (a `loggedAt` taken from the record,
+   * not from the clock): a redelivery then rewrites the identical item. Of entries sharing an
+   * event id, the first is written. Rejects when a request fails, or with
+   * EVENT_LOG_ERROR_CODES.unavailable when items stay unprocessed; part of the batch may be
+   * written then, and the caller writes the whole batch again.
+   */
+  appendBatch(entries: ReadonlyArray<LogEntry>, options?: AppendBatchOptions): Promise<void>;
   get(id: string, options?: RequestOptions): Promise<LoggedEvent | undefined>;
   /**
    * Events logged strictly after event `id`, in log order. `undefined` when `id` is not in the log
