@@ -38,20 +38,21 @@ function shorten(url: string): string {
   let path = url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
   const modules = path.lastIndexOf('/node_modules/');
   if (modules >= 0) return path.slice(modules + 1);
-  if (path.startsWith(`${repoRoot}/`)) path = path.slice(repoRoot.length + 1);
+  const root = repoRoot.endsWith('/') ? repoRoot : `${repoRoot}/`;
+  if (path.startsWith(root)) path = path.slice(root.length);
   return path;
 }
 
 /**
- * Names a thread by what ran on it: the publisher worker runs the outbox relay; Node 20 runs
- * module hooks (tsx) on a thread of its own.
+ * Names a thread by the scripts that ran on it over its whole life: the publisher worker runs the
+ * outbox relay; Node 20 runs module hooks (tsx) on threads of their own, one for the main thread
+ * and one for each worker that registers tsx.
  */
-function labelThread(threadId: number, urls: Map<string, number>): string {
+function labelThread(threadId: number, urls: Set<string>): string {
   if (threadId === 0) return 'main thread (HTTP, consumers, embedded broker, event log)';
-  const busiest = [...urls.entries()].sort((a, b) => b[1] - a[1]);
-  if (busiest.some(([url]) => /publisher\/(relay-worker|outbox-relay)\.ts/.test(url))) return 'publisher worker (outbox relay)';
-  const [top] = busiest;
-  if (top && /node_modules\/(tsx|esbuild)\//.test(top[0])) return 'module hooks thread (tsx)';
+  const has = (pattern: RegExp) => [...urls].some((url) => pattern.test(url));
+  if (has(/publisher\/(relay-worker|outbox-relay)\.ts$/)) return 'publisher worker (outbox relay)';
+  if (has(/^node:internal\/modules\/esm\/worker$/)) return 'module hooks thread (tsx)';
   return `worker thread ${threadId}`;
 }
 
@@ -63,19 +64,21 @@ export function analyzeProfile(
   profile: CpuProfile,
   top: number,
   window?: [number, number],
-): { busyMs: number; idleMs: number; top: FunctionTime[]; urls: Map<string, number> } {
+): { busyMs: number; idleMs: number; top: FunctionTime[]; urls: Set<string> } {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const totals = new Map<string, { functionName: string; url: string; line: number; micros: number }>();
-  const urls = new Map<string, number>();
+  /** Every script sampled, in or out of the window. */
+  const urls = new Set<string>();
   let idle = 0;
   let busy = 0;
   let at = profile.startTime;
   profile.samples.forEach((nodeId, index) => {
     const micros = profile.timeDeltas[index] ?? 0;
     at += micros;
-    if (window && (at < window[0] || at > window[1])) return;
     const frame = byNode.get(nodeId);
     if (!frame) return;
+    if (frame.url) urls.add(shorten(frame.url));
+    if (window && (at < window[0] || at > window[1])) return;
     if (frame.functionName === IDLE) {
       idle += micros;
       return;
@@ -85,7 +88,6 @@ export function analyzeProfile(
     const entry = totals.get(key) ?? { functionName: frame.functionName || '(anonymous)', url: frame.url, line: frame.lineNumber + 1, micros: 0 };
     entry.micros += micros;
     totals.set(key, entry);
-    if (frame.url) urls.set(shorten(frame.url), (urls.get(shorten(frame.url)) ?? 0) + micros);
   });
   const ranked = [...totals.values()].sort((a, b) => b.micros - a.micros).slice(0, top);
   return {
@@ -94,7 +96,8 @@ export function analyzeProfile(
     urls,
     top: ranked.map((entry) => ({
       functionName: entry.functionName,
-      location: entry.url ? `${shorten(entry.url)}:${entry.line}` : '',
+      // Lines of TypeScript sources are those of tsx's output, not of the file: left out.
+      location: !entry.url ? '' : entry.url.endsWith('.ts') ? shorten(entry.url) : `${shorten(entry.url)}:${entry.line}`,
       selfMs: entry.micros / 1000,
       share: busy > 0 ? entry.micros / busy : 0,
     })),

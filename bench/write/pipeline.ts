@@ -20,6 +20,8 @@ export interface PipelineState {
 export interface PipelineResult {
   /** From the end of the load until the outbox had no unpublished row; null if it never had. */
   outboxDrainSeconds: number | null;
+  /** From the end of the load until analytics had applied every published event; null if it never had. */
+  analyticsDrainSeconds: number | null;
   /**
    * From the end of the load until the outbox was empty, both consumer groups had lag 0 and
    * analytics had applied every published event; null if that did not happen before the timeout.
@@ -61,18 +63,23 @@ export async function pipelineState(db: pg.Pool, apiUrl: string): Promise<Pipeli
  */
 export async function waitForPipeline(db: pg.Pool, apiUrl: string, loadEnd: number, deadline: number): Promise<PipelineResult> {
   let outboxEmptySince: number | undefined;
+  let analyticsDoneSince: number | undefined;
+  const since = (at: number | undefined) => (at === undefined ? null : Math.max(0, (at - loadEnd) / 1000));
   for (;;) {
     const state: PipelineState = { ...(await outboxState(db)), lag: null };
     const now = Date.now();
     if (state.pending > 0) outboxEmptySince = undefined;
     else outboxEmptySince ??= now;
+    if (state.pending > 0 || state.processed < state.published) analyticsDoneSince = undefined;
+    else analyticsDoneSince ??= now;
     if (state.pending === 0 && state.processed >= state.published) {
       state.lag = await consumerLag(apiUrl);
       // The inbox count can reach the published count while a notifier commit is still due.
       if (state.lag === 0) {
         return {
-          outboxDrainSeconds: Math.max(0, (outboxEmptySince! - loadEnd) / 1000),
-          drainSeconds: Math.max(0, (Date.now() - loadEnd) / 1000),
+          outboxDrainSeconds: since(outboxEmptySince),
+          analyticsDrainSeconds: since(analyticsDoneSince),
+          drainSeconds: since(Date.now()),
           drained: true,
           atEnd: state,
         };
@@ -81,7 +88,8 @@ export async function waitForPipeline(db: pg.Pool, apiUrl: string, loadEnd: numb
     if (now >= deadline) {
       state.lag ??= await consumerLag(apiUrl).catch(() => null);
       return {
-        outboxDrainSeconds: outboxEmptySince === undefined ? null : (outboxEmptySince - loadEnd) / 1000,
+        outboxDrainSeconds: since(outboxEmptySince),
+        analyticsDrainSeconds: since(analyticsDoneSince),
         drainSeconds: null,
         drained: false,
         atEnd: state,
