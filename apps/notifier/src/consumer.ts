@@ -2,14 +2,19 @@ import type { ConsumerDefinition } from '@herald/consumer-runtime';
 import { isTransientEventLogError, type EventLog } from '@herald/event-log';
 import { topics } from '@herald/event-schemas';
 import { logEvent } from './handlers/log-event.js';
+import { loggedAtOf, logEvents } from './handlers/log-events.js';
 
 /** Consumer group (before the prefix) and dead-letter topic name of the notifier. */
 export const NOTIFIER_CONSUMER_NAME = 'notifier';
 
 /**
- * The notifier consumer: every event on every product topic goes into the event log.
+ * The notifier consumer: every event on every product topic goes into the event log, a fetched
+ * batch at a time (BatchWriteItem), or one event at a time when the runtime falls back to single
+ * events to isolate one that cannot be logged. Both write an event at the broker timestamp of its
+ * record, so both write the same item for it (see loggedAtOf).
+ *
  * DynamoDB being unreachable, slow or throttling is transient: the runtime pauses and retries the
- * same event without committing it, so an outage delays logging but never skips an event.
+ * same batch without committing it, so an outage delays logging but never skips an event.
  */
 export function notifierConsumer(options: { eventLog: EventLog }): ConsumerDefinition {
   const { eventLog } = options;
@@ -18,10 +23,17 @@ export function notifierConsumer(options: { eventLog: EventLog }): ConsumerDefin
     // Topic keys: the runtime puts the deployment's prefix in front.
     topics: Object.keys(topics),
     async handle(event, context) {
-      const outcome = await logEvent(event, { eventLog, signal: context.signal });
+      const outcome = await logEvent(event, {
+        eventLog,
+        signal: context.signal,
+        loggedAt: loggedAtOf(event, context.record),
+      });
       if (outcome === 'duplicate') {
         context.log.debug({ eventId: event.id, eventType: event.type }, 'event already logged; nothing to do');
       }
+    },
+    async handleBatch(events, context) {
+      await logEvents(events, context.records, { eventLog, signal: context.signal });
     },
     isTransient: isTransientEventLogError,
   };

@@ -162,5 +162,7 @@ t.test('every event published is logged exactly once by the running notifier, ac
   t.equal(await itemCount(eventLog), 20, 'each event logged exactly once');
   for (const event of [...first, ...second]) t.same((await eventLog.get(event.id))?.event, event);
   t.equal(notifier.stats().deadLettered, 0);
+  const { batches, handled } = notifier.stats();
+  t.ok(batches > 0 && batches < handled, `logged in batches (${handled} events in ${batches} batches)`);
   await notifier.stop();
 });
