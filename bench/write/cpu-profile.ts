@@ -45,13 +45,15 @@ function shorten(url: string): string {
 
 /**
  * Names a thread by the scripts that ran on it over its whole life: the publisher worker runs the
- * outbox relay; Node 20 runs module hooks (tsx) on threads of their own, one for the main thread
- * and one for each worker that registers tsx.
+ * outbox relay, the consumer worker (where there is one) the notifier and analytics; Node 20 runs
+ * module hooks (tsx) on threads of their own, one for the main thread and one for each worker
+ * that registers tsx.
  */
 function labelThread(threadId: number, urls: Set<string>): string {
-  if (threadId === 0) return 'main thread (HTTP, consumers, embedded broker, event log)';
+  if (threadId === 0) return 'main thread';
   const has = (pattern: RegExp) => [...urls].some((url) => pattern.test(url));
   if (has(/publisher\/(relay-worker|outbox-relay)\.ts$/)) return 'publisher worker (outbox relay)';
+  if (has(/consumers\/consumer-worker\.ts$/)) return 'consumer worker (notifier, analytics)';
   if (has(/^node:internal\/modules\/esm\/worker$/)) return 'module hooks thread (tsx)';
   return `worker thread ${threadId}`;
 }

@@ -9,6 +9,8 @@ import { repoRoot } from '@herald/stack';
  */
 
 const live = new Set<ChildProcess>();
+/** Lines already echoed: every server start prints the same warnings, which are shown once. */
+const echoed = new Set<string>();
 const STOP_TIMEOUT_MS = 20_000;
 const READY_TIMEOUT_MS = 120_000;
 const TAIL_LINES = 40;
@@ -27,7 +29,8 @@ export interface Spawned {
 
 /**
  * Starts a process with piped output. Lines on stderr are echoed with a `[label]` prefix (a
- * server's warnings should be seen); stdout is only kept for the error message.
+ * server's warnings should be seen), each distinct line once per run; stdout is only kept for
+ * the error message.
  */
 export function startProcess(
   label: string,
@@ -47,7 +50,10 @@ export function startProcess(
       if (line.trim() === '') continue;
       lines.push(line);
       if (lines.length > TAIL_LINES) lines.shift();
-      if (stream === 'err' && options.echoStderr !== false) process.stderr.write(`[${label}] ${line}\n`);
+      if (stream === 'err' && options.echoStderr !== false && !echoed.has(line)) {
+        echoed.add(line);
+        process.stderr.write(`[${label}] ${line}\n`);
+      }
     }
   };
   child.stdout!.on('data', keep('out'));
