@@ -3,9 +3,11 @@ import type { HeraldEvent } from './api/types.js';
 import { EventList } from './components/EventList.js';
 import { EventRateChart } from './components/EventRateChart.js';
 import { Header } from './components/Header.js';
+import { ConsumerLagPanel } from './components/ConsumerLag.js';
 import { InventoryCards, inventorySource } from './components/InventoryCards.js';
 import { LowStockToasts } from './components/LowStockToasts.js';
 import { ProductsTable } from './components/ProductsTable.js';
+import { useConsumerLag } from './hooks/useConsumerLag.js';
 import { useEventRates } from './hooks/useEventRates.js';
 import { useInventory } from './hooks/useInventory.js';
 import { useProducts } from './hooks/useProducts.js';
@@ -18,6 +20,7 @@ export function App() {
   const products = useProducts();
   const inventory = useInventory();
   const rates = useEventRates(60);
+  const lag = useConsumerLag();
   const [events, setEvents] = useState<HeraldEvent[]>([]);
   const [toasts, setToasts] = useState<LowStockToast[]>([]);
   const [warnings, setWarnings] = useState(0);
@@ -30,11 +33,18 @@ export function App() {
       setToasts((current) => addToasts(current, batch));
       setWarnings((n) => n + lowStock);
     }
-    // Every event is about a product: the table and the figures follow.
-    products.refresh();
+    // Every event is about a product: the table follows from the events themselves, the figures
+    // and the consumers' lag are read again once the burst is over.
+    products.applyEvents(batch);
+    inventory.refresh();
+    lag.refresh();
+  };
+  // Events were missed: what is derived from them is read again in full.
+  const onResync = () => {
+    products.reload();
     inventory.refresh();
   };
-  const stream = useEventStream({ onEvents });
+  const stream = useEventStream({ onEvents, onResync });
 
   const dismiss = useCallback((id: string) => setToasts((current) => dismissToast(current, id)), []);
   const skuById = useMemo(() => new Map(products.products.map((p) => [p.id, p.sku])), [products.products]);
@@ -47,6 +57,7 @@ export function App() {
       <main className="layout">
         <InventoryCards summary={summary} source={inventorySource(inventory.inventory ? inventory.inventory.updated_at : undefined)} />
         <EventRateChart rates={rates.rates} now={rates.now} note={rates.error ? 'analytics unavailable, counting live events only' : undefined} />
+        <ConsumerLagPanel lag={lag.lag} error={lag.error} />
         <div className="columns">
           <EventList events={events} skuOf={skuOf} />
           <ProductsTable products={products.products} loading={products.loading} error={products.error} />

@@ -64,6 +64,63 @@ t.test('dashboard in a browser', { skip: skip ?? false }, async (t) => {
     t.same(dashboard.pageErrors, [], 'no errors in the page');
   });
 
+  t.test('a burst of product events updates the table in place, with no list reload', async (t) => {
+    const api = await withFakeApi(t);
+    const dashboard = await openDashboard(api.baseUrl);
+    t.teardown(() => dashboard.close());
+    const { page } = dashboard;
+    const rowCount = () => page.locator('[data-testid="product-row"]').count();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="product-row"]').length === n, api.products.length);
+    const listReads = () => api.apiRequests.filter((r) => r.method === 'GET' && r.path === '/api/v1/products').length;
+    const productReads = () => api.apiRequests.filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/products/')).map((r) => r.path);
+    const readsAtStart = listReads();
+    t.ok(readsAtStart >= 3, `the list was read once, page by page (${readsAtStart} pages)`);
+
+    // A burst: adjustments, a rename, a new product, a deletion; then an adjustment of a product
+    // whose creation the dashboard never saw (it must fetch that one product).
+    for (let i = 0; i < 20; i++) api.adjustStock('FILTER-V60-100', -1, `order #${i}`);
+    api.adjustStock('KETTLE-GOOSE-1L', -8, 'order #99');
+    api.renameProduct('TEA-MATCHA-30G', 'Ceremonial matcha, 30 g tin');
+    api.createProduct({ sku: 'CUP-TASTING', name: 'Tasting cup', price: { amount: 700, currency: 'EUR' }, stock: 50 });
+    api.deleteProduct('SCALE-01G');
+    const unseen = api.createProduct({ sku: 'DRIPPER-CLAY', name: 'Clay dripper', price: { amount: 3100, currency: 'EUR' }, stock: 9 }, { silently: true });
+    api.adjustStock('DRIPPER-CLAY', -2, 'order #100');
+
+    const row = (sku: string) => page.locator('[data-testid="product-row"]', { hasText: sku });
+    await row('FILTER-V60-100').locator('.stock-number', { hasText: /^210$/ }).waitFor({ timeout: 5000 });
+    await row('KETTLE-GOOSE-1L').and(page.locator('[data-low-stock="true"]')).waitFor({ timeout: 5000 });
+    await row('TEA-MATCHA-30G').getByText('Ceremonial matcha, 30 g tin').waitFor({ timeout: 5000 });
+    await row('CUP-TASTING').waitFor({ timeout: 5000 });
+    await row('SCALE-01G').waitFor({ state: 'detached', timeout: 5000 });
+    await row('DRIPPER-CLAY').locator('.stock-number', { hasText: /^7$/ }).waitFor({ timeout: 5000 });
+    t.equal(await rowCount(), api.products.length, 'one row per product');
+
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // past any coalescing delay
+    t.equal(listReads(), readsAtStart, 'the list was not read again');
+    t.same(productReads(), [`/api/v1/products/${unseen.id}`], 'only the product the events could not describe was fetched');
+    t.same(dashboard.pageErrors, [], 'no errors in the page');
+  });
+
+  t.test('consumer lag is shown per group', async (t) => {
+    const api = await withFakeApi(t);
+    const dashboard = await openDashboard(api.baseUrl);
+    t.teardown(() => dashboard.close());
+    const groups = dashboard.page.locator('[data-testid="consumer-lag-group"]');
+    await groups.nth(1).waitFor({ timeout: 5000 });
+    t.same(await groups.evaluateAll((els) => els.map((el) => el.getAttribute('data-group'))), ['notifier', 'analytics']);
+    await dashboard.page.locator('[data-testid="consumer-lag-group"][data-group="analytics"]', { hasText: 'caught up' }).waitFor();
+
+    const lagReads = () => api.apiRequests.filter((r) => r.path === '/api/v1/analytics/consumer-lag').length;
+    const before = lagReads();
+    api.setConsumerLag({ notifier: [0, 42, 0], analytics: [0, 0, 0] });
+    api.adjustStock('TEA-GREEN-100G', -1, 'order');
+    api.adjustStock('TEA-GREEN-100G', -1, 'order');
+    await until(() => lagReads() > before, 5000, 'the lag read again after the events');
+    const notifier = dashboard.page.locator('[data-testid="consumer-lag-group"][data-group="notifier"]');
+    await notifier.and(dashboard.page.locator('[data-lag="42"]')).waitFor({ timeout: 5000 });
+    t.match(await notifier.innerText(), /42 behind[\s\S]*p1\s*42/, 'the total and the partition it is on');
+  });
+
   t.test('events can be filtered by type and expanded to their JSON', async (t) => {
     const api = await withFakeApi(t);
     const dashboard = await openDashboard(api.baseUrl);

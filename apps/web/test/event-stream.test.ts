@@ -50,6 +50,7 @@ function setup(options: { types?: string[] } = {}) {
   const sources: FakeEventSource[] = [];
   const received: HeraldEvent[] = [];
   const statuses: ConnectionStatus[] = [];
+  const resyncs: number[] = [];
   const timers = createFakeTimers();
   const stream = createEventStream({
     url: '/api/v1/events/stream',
@@ -57,6 +58,7 @@ function setup(options: { types?: string[] } = {}) {
     ...options,
     onEvent: (event) => received.push(event),
     onStatus: (status) => statuses.push(status),
+    onResync: () => resyncs.push(received.length),
     createEventSource: (url) => {
       const source = new FakeEventSource(url);
       sources.push(source);
@@ -65,7 +67,7 @@ function setup(options: { types?: string[] } = {}) {
     timers,
     backoff,
   });
-  return { stream, sources, received, statuses, timers, current: () => sources.at(-1)! };
+  return { stream, sources, received, statuses, resyncs, timers, current: () => sources.at(-1)! };
 }
 
 t.test('streamUrl adds the type filter and the id to resume after', async (t) => {
@@ -197,4 +199,15 @@ t.test('close stops everything: no retry, and a late message from the old connec
   t.equal(sources.length, 1, 'no reconnect after close');
   first.sendEvent(stockAdjusted());
   t.equal(received.length, 0);
+});
+
+t.test('a resync from the server is passed on, after the events received before it, and the stream stays open', async (t) => {
+  const { sources, received, resyncs, current } = setup();
+  current().open();
+  current().sendEvent(stockAdjusted());
+  current().send('resync', JSON.stringify({ reason: 'last event id not found; replay unavailable' }));
+  current().sendEvent(stockAdjusted());
+  t.same(resyncs, [1], 'told once, after the first event');
+  t.equal(received.length, 2, 'events after it keep coming');
+  t.equal(sources.length, 1, 'no reconnect');
 });

@@ -1,3 +1,4 @@
+import type { ConsumerLag } from './consumer-lag.js';
 import type { EventRates, Inventory, Product, ProductPage } from './types.js';
 
 /** A non-2xx answer, with the problem title when the API sent application/problem+json. */
@@ -48,10 +49,24 @@ export async function fetchAllProducts(fetchFn: Fetch = fetch, signal?: AbortSig
   return products;
 }
 
+/** One product; undefined when there is no such product (any more). */
+export async function fetchProduct(id: string, fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<Product | undefined> {
+  try {
+    return await getJson<Product>(`/api/v1/products/${encodeURIComponent(id)}`, fetchFn, signal);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
 export function fetchEventRates(minutes: number, fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<EventRates> {
   return getJson<EventRates>(`/api/v1/analytics/events?minutes=${minutes}`, fetchFn, signal);
 }
 
 export function fetchInventory(fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<Inventory> {
   return getJson<Inventory>('/api/v1/analytics/inventory', fetchFn, signal);
+}
+
+export function fetchConsumerLag(fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<ConsumerLag> {
+  return getJson<ConsumerLag>('/api/v1/analytics/consumer-lag', fetchFn, signal);
 }

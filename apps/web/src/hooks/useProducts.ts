@@ -1,20 +1,49 @@
-import { useMemo } from 'react';
-import { fetchAllProducts } from '../api/client.js';
-import type { Product } from '../api/types.js';
-import { useReloadable } from './useReloadable.js';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { fetchAllProducts, fetchProduct } from '../api/client.js';
+import type { HeraldEvent, Product } from '../api/types.js';
+import { createProductSync, type ProductSync, type ProductSyncState } from '../state/product-sync.js';
+import { emptyTable, productsOf } from '../state/product-table.js';
 
 export interface ProductsState {
   products: Product[];
   loading: boolean;
   error: string | undefined;
-  /** Reloads soon; many calls in a burst cost one reload. */
-  refresh(): void;
+  /** Applies product events from the stream to the table (no list reload). */
+  applyEvents(events: readonly HeraldEvent[]): void;
+  /** Loads the whole list again: for when the stream could not resume where it left off. */
+  reload(): void;
 }
 
-const NO_PRODUCTS: Product[] = [];
+const initial: ProductSyncState = { table: emptyTable, loading: true, error: undefined };
 
-/** Every product (all pages), reloaded when asked (after product events), `delayMs` after the first ask. */
-export function useProducts(delayMs = 400): ProductsState {
-  const { data, loading, error, refresh } = useReloadable((signal) => fetchAllProducts(fetch, signal), delayMs);
-  return useMemo(() => ({ products: data ?? NO_PRODUCTS, loading, error, refresh }), [data, loading, error, refresh]);
+/** Every product (all pages) once, then kept up to date from the events. */
+export function useProducts(): ProductsState {
+  const [state, setState] = useState<ProductSyncState>(initial);
+  const sync = useRef<ProductSync | undefined>(undefined);
+
+  useEffect(() => {
+    const s = createProductSync({
+      fetchAll: (signal) => fetchAllProducts(fetch, signal),
+      fetchOne: (id, signal) => fetchProduct(id, fetch, signal),
+      onChange: setState,
+    });
+    sync.current = s;
+    s.reload();
+    return () => {
+      s.stop();
+      sync.current = undefined;
+    };
+  }, []);
+
+  const products = useMemo(() => productsOf(state.table), [state.table]);
+  return useMemo(
+    () => ({
+      products,
+      loading: state.loading,
+      error: state.error,
+      applyEvents: (events: readonly HeraldEvent[]) => sync.current?.apply(events),
+      reload: () => sync.current?.reload(),
+    }),
+    [products, state.loading, state.error],
+  );
 }

@@ -8,6 +8,8 @@
  *   and opens a new one after a backoff delay, passing `?last_event_id=` so the server replays
  *   what was missed.
  * - Replays can overlap what was already received: events are deduplicated by id.
+ * - When the server cannot place the id it was given (`event: resync`), events were missed:
+ *   `onResync` tells the page to reload what it derives from them.
  */
 import type { HeraldEvent } from '../api/types.js';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js';
@@ -36,6 +38,8 @@ export interface EventStreamOptions {
   types?: readonly string[];
   onEvent(event: HeraldEvent): void;
   onStatus(status: ConnectionStatus): void;
+  /** The server could not resume after the last event received: some events were missed. */
+  onResync?(): void;
   createEventSource?: (url: string) => EventSourceLike;
   timers?: Timers;
   backoff?: BackoffOptions;
@@ -130,6 +134,9 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     for (const name of new Set([...options.eventNames, 'message'])) es.addEventListener(name, onMessage);
     es.addEventListener('overflow', () => {
       if (es === source) scheduleReconnect(); // the server dropped us for reading too slowly
+    });
+    es.addEventListener('resync', () => {
+      if (es === source) options.onResync?.();
     });
   }
 

@@ -6,6 +6,8 @@ import { createEventStream, type ConnectionStatus, type EventStream } from './ev
 export interface UseEventStreamOptions {
   /** Called with the new events (deduplicated, oldest first), at most every `batchMs`. */
   onEvents(events: HeraldEvent[]): void;
+  /** The stream could not resume where it left off: events were missed (see createEventStream). */
+  onResync?(): void;
   url?: string;
   batchMs?: number;
 }
@@ -19,18 +21,29 @@ export interface EventStreamState {
 export const EVENT_STREAM_URL = '/api/v1/events/stream';
 
 /** Keeps one live connection to the event stream open while the component is mounted. */
-export function useEventStream({ onEvents, url = EVENT_STREAM_URL, batchMs = 100 }: UseEventStreamOptions): EventStreamState {
+export function useEventStream({ onEvents, onResync, url = EVENT_STREAM_URL, batchMs = 100 }: UseEventStreamOptions): EventStreamState {
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const onEventsRef = useRef(onEvents);
+  const onResyncRef = useRef(onResync);
   const streamRef = useRef<EventStream | undefined>(undefined);
 
   useEffect(() => {
     onEventsRef.current = onEvents;
+    onResyncRef.current = onResync;
   });
 
   useEffect(() => {
     const batcher = createBatcher<HeraldEvent>((events) => onEventsRef.current(events), batchMs);
-    const stream = createEventStream({ url, eventNames: EVENT_TYPES, onEvent: batcher.push, onStatus: setStatus });
+    const stream = createEventStream({
+      url,
+      eventNames: EVENT_TYPES,
+      onEvent: batcher.push,
+      onStatus: setStatus,
+      onResync: () => {
+        batcher.flush(); // what arrived before the resync is applied before the reload
+        onResyncRef.current?.();
+      },
+    });
     streamRef.current = stream;
     setStatus(stream.status);
     const reconnect = () => stream.reconnectNow();

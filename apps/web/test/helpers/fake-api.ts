@@ -34,6 +34,13 @@ export interface ProductInput {
   description?: string;
 }
 
+/** One request to /api/..., as the browser made it. */
+export interface ApiRequest {
+  method: string;
+  path: string;
+  search: URLSearchParams;
+}
+
 /** One GET of the stream, as the browser made it. */
 export interface StreamRequest {
   url: URL;
@@ -45,9 +52,16 @@ export interface FakeApi {
   products: FakeProduct[];
   events: HeraldEvent[];
   streamRequests: StreamRequest[];
+  /** Every request to /api/ but the stream, in order. */
+  apiRequests: ApiRequest[];
   openStreams(): number;
-  createProduct(input: ProductInput): FakeProduct;
+  /** `silently`: the product is stored without its events, as if they had been missed. */
+  createProduct(input: ProductInput, options?: { silently?: boolean }): FakeProduct;
   adjustStock(sku: string, delta: number, reason: string): void;
+  renameProduct(sku: string, name: string): void;
+  deleteProduct(sku: string): void;
+  /** What `GET /api/v1/analytics/consumer-lag` answers: per group, the lag of each partition. */
+  setConsumerLag(lag: Record<string, number[]>): void;
   /** Ends every open stream with `event: overflow`, as the API does to a slow reader. */
   overflowStreams(): void;
   /** Ends every open stream without a word, as a network drop or a restart would. */
@@ -120,6 +134,8 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
   const products: FakeProduct[] = [];
   const events: HeraldEvent[] = [];
   const streamRequests: StreamRequest[] = [];
+  const apiRequests: ApiRequest[] = [];
+  let consumerLag: Record<string, number[]> = { notifier: [0, 0, 0], analytics: [0, 0, 0] };
   const streams = new Set<{ res: ServerResponse; types: Set<string> | undefined }>();
   const startedAt = Date.now();
   let refusing = false;
@@ -134,7 +150,7 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
     return rest;
   }
 
-  function createProduct(input: ProductInput): FakeProduct {
+  function createProduct(input: ProductInput, { silently = false } = {}): FakeProduct {
     const now = new Date().toISOString();
     const threshold = input.low_stock_threshold ?? 10;
     const product: FakeProduct = {
@@ -151,6 +167,7 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
       version: 1,
     };
     products.push(product);
+    if (silently) return product;
     publish(createEvent({ type: 'ProductCreated', subject: product.id, source: SOURCE, data: { product: snapshot(product) } }));
     if (product.low_stock) publish(lowStockWarning(product, 'created'));
     return product;
@@ -183,6 +200,41 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
       }),
     );
     if (p.low_stock && !wasLow) publish(lowStockWarning(p, 'stock_adjusted'));
+  }
+
+  function bySku(sku: string): FakeProduct {
+    const p = products.find((x) => x.sku === sku);
+    if (!p) throw new Error(`no product ${sku}`);
+    return p;
+  }
+
+  function renameProduct(sku: string, name: string): void {
+    const p = bySku(sku);
+    const previous = p.name;
+    p.name = name;
+    p.version++;
+    p.updated_at = new Date().toISOString();
+    publish(
+      createEvent({
+        type: 'ProductUpdated',
+        subject: p.id,
+        source: SOURCE,
+        data: { product_id: p.id, version: p.version, changes: { name }, previous: { name: previous }, product: snapshot(p) },
+      }),
+    );
+  }
+
+  function deleteProduct(sku: string): void {
+    const p = bySku(sku);
+    products.splice(products.indexOf(p), 1);
+    publish(
+      createEvent({
+        type: 'ProductDeleted',
+        subject: p.id,
+        source: SOURCE,
+        data: { product_id: p.id, sku: p.sku, version: p.version, deleted_at: new Date().toISOString() },
+      }),
+    );
   }
 
   if (seed) for (const input of SEED) createProduct(input);
@@ -240,6 +292,14 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = `${req.method} ${url.pathname}`;
+    if (url.pathname.startsWith('/api/') && url.pathname !== '/api/v1/events/stream') {
+      apiRequests.push({ method: req.method ?? 'GET', path: url.pathname, search: url.searchParams });
+    }
+    const productPath = /^\/api\/v1\/products\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && productPath) {
+      const p = products.find((x) => x.id === decodeURIComponent(productPath[1]!));
+      return p ? sendJson(res, 200, p) : sendJson(res, 404, { title: 'Not Found', status: 404 });
+    }
     switch (route) {
       case 'GET /api/v1/events/stream':
         return openStream(req, res, url);
@@ -270,6 +330,14 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
           series.push({ minute, type, count });
         }
         return sendJson(res, 200, { from: new Date(now - minutes * 60_000).toISOString(), to: new Date(now).toISOString(), series });
+      }
+      case 'GET /api/v1/analytics/consumer-lag': {
+        const partitions = (lags: number[]) =>
+          lags.map((lag, partition) => ({ topic: 'herald.products', partition, committed_offset: String(100 - lag), high_watermark: '100', lag }));
+        return sendJson(res, 200, {
+          transport: 'embedded',
+          groups: Object.entries(consumerLag).map(([group, lags]) => ({ group, lag: lags.reduce((a, b) => a + b, 0), partitions: partitions(lags) })),
+        });
       }
       case 'GET /api/v1/analytics/inventory': {
         const value = new Map<string, number>();
@@ -311,9 +379,15 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
     products,
     events,
     streamRequests,
+    apiRequests,
     openStreams: () => streams.size,
     createProduct,
     adjustStock,
+    renameProduct,
+    deleteProduct,
+    setConsumerLag(lag) {
+      consumerLag = lag;
+    },
     overflowStreams: () => endStreams('event: overflow\ndata: {"reason":"client too slow"}\n\n'),
     dropStreams: () => endStreams(),
     refuseStreams(refuse) {
