@@ -63,19 +63,27 @@ function keyCount(value: unknown): number {
 /** At most this many duplicates are named in one response. */
 const MAX_NAMED = 20;
 
+/** An object or array being walked; `label` is where it sits in its parent (a key or an index). */
+type Frame = { parent: Frame | undefined; label: string | undefined } & (
+  | { kind: 'object'; keys: Set<string>; key: string }
+  | { kind: 'array'; index: number }
+);
+
+function pathOf(frame: Frame | undefined, last: string): string {
+  const segments = [last];
+  for (let at = frame; at?.label !== undefined; at = at.parent) segments.push(at.label);
+  return segments.reverse().join('.');
+}
+
 /**
- * Walks a JSON text already known to be valid, tracking the path of each value, and returns the
- * dotted paths of keys given more than once in their object (`price.amount`, `event_ids.2.x`).
+ * Walks a JSON text already known to be valid and returns the dotted paths of keys given more than
+ * once in their object (`price.amount`, `event_ids.2.x`). Iterative, and linear in the text.
  */
 export function duplicateKeys(text: string): string[] {
-  type Frame = { kind: 'object'; keys: Set<string>; path: string[]; key?: string } | { kind: 'array'; path: string[]; index: number };
   const found: string[] = [];
-  const stack: Frame[] = [];
-  const pathOfValue = (): string[] => {
-    const top = stack[stack.length - 1];
-    if (!top) return [];
-    return top.kind === 'object' ? [...top.path, top.key ?? ''] : [...top.path, String(top.index)];
-  };
+  let top: Frame | undefined;
+  const labelOfChild = (): string | undefined =>
+    top === undefined ? undefined : top.kind === 'object' ? top.key : String(top.index);
   let expectKey = false;
   let index = 0;
   while (index < text.length && found.length < MAX_NAMED) {
@@ -89,10 +97,9 @@ export function duplicateKeys(text: string): string[] {
         if (backslashes % 2 === 0) break;
         end++;
       }
-      const top = stack[stack.length - 1];
       if (expectKey && top?.kind === 'object') {
         const key = JSON.parse(text.slice(index, end + 1)) as string;
-        if (top.keys.has(key)) found.push([...top.path, key].join('.'));
+        if (top.keys.has(key)) found.push(pathOf(top, key));
         top.keys.add(key);
         top.key = key;
         expectKey = false;
@@ -101,14 +108,13 @@ export function duplicateKeys(text: string): string[] {
       continue;
     }
     if (char === '{') {
-      stack.push({ kind: 'object', keys: new Set(), path: pathOfValue() });
+      top = { kind: 'object', keys: new Set(), key: '', parent: top, label: labelOfChild() };
       expectKey = true;
     } else if (char === '[') {
-      stack.push({ kind: 'array', path: pathOfValue(), index: 0 });
+      top = { kind: 'array', index: 0, parent: top, label: labelOfChild() };
     } else if (char === '}' || char === ']') {
-      stack.pop();
+      top = top?.parent;
     } else if (char === ',') {
-      const top = stack[stack.length - 1];
       if (top?.kind === 'object') expectKey = true;
       else if (top) top.index++;
     }
