@@ -3,7 +3,8 @@
  *
  * - createKafkaTransport: Kafka through kafkajs, for production and the full local stack.
  * - createEmbeddedBroker: an in-process broker with the same semantics, optionally persistent,
- *   for development and tests; its producer can live on a worker thread through a MessagePort.
+ *   for development and tests; producers and consumers can live on worker threads and reach it
+ *   through a MessagePort (connectEmbeddedTransport, createTransportFromDescriptor).
  */
 export type {
   BatchHandler,
@@ -42,10 +43,12 @@ export {
   type EmbeddedBrokerOptions,
 } from './embedded/embedded-broker.js';
 export { connectEmbeddedProducer } from './embedded/producer-port.js';
+export { connectEmbeddedTransport } from './embedded/transport-client.js';
 export { partitionForKey } from './embedded/murmur2.js';
 
 export {
   createProducerFromDescriptor,
+  createTransportFromDescriptor,
   descriptorTransferList,
   type DescribableTransport,
   type EmbeddedTransportDescriptor,

@@ -14,13 +14,13 @@ import type {
   PartitionLag,
   TransportLogger,
 } from '../types.js';
-import { createEmbeddedConsumer } from './embedded-consumer.js';
+import { createEmbeddedConsumer, type EmbeddedConsumer } from './embedded-consumer.js';
 import { createGroupCoordinator, type GroupCoordinator } from './group-coordinator.js';
 import { partitionForKey } from './murmur2.js';
 import { openOffsetStore, type OffsetStore } from './offset-store.js';
 import { openPartitionLog, type PartitionLog } from './partition-log.js';
-import { serveProducerPort } from './producer-port.js';
 import { createStorage } from './storage.js';
+import { serveTransportPort } from './transport-port.js';
 
 export interface EmbeddedBrokerOptions {
   /** Keeps topics, records and committed offsets across restarts; memory only when absent. */
@@ -43,11 +43,17 @@ export interface EmbeddedBroker extends EventTransport {
   /** False while an outage is being played (see setAvailable). */
   readonly available: boolean;
   /**
-   * Opens a channel for a producer on a worker thread: transfer the returned port to the worker
-   * (`workerData` + `transferList`) and wrap it there with connectEmbeddedProducer().
+   * Opens a channel through which a worker thread uses this broker: transfer the returned port to
+   * the worker (`workerData` + `transferList`) and wrap it there with connectEmbeddedTransport()
+   * (or connectEmbeddedProducer() for a producer only). One port per worker. When the worker
+   * ends, its consumers leave their groups.
    */
+  openTransportPort(): MessagePort;
+  /** The same as openTransportPort(), under the name it had when ports carried sends only. */
   openProducerPort(): MessagePort;
-  /** openProducerPort() packaged as a descriptor for createProducerFromDescriptor(). */
+  /** openTransportPort() packaged as a descriptor for createTransportFromDescriptor(). */
+  transportDescriptor(): EmbeddedTransportDescriptor;
+  /** The same descriptor, for createProducerFromDescriptor(). */
   producerDescriptor(): EmbeddedTransportDescriptor;
   /**
    * The embedded stand-in for a broker outage, for tests of what happens around one: while
@@ -153,6 +159,33 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Embed
     await Promise.all([...batches].map(([log, batch]) => log.append(batch)));
   }
 
+  async function consumerLag(groupId: string, names: string[]): Promise<PartitionLag[]> {
+    const { offsets } = await usable();
+    assertAvailable();
+    const lags: PartitionLag[] = [];
+    for (const topic of names) {
+      for (const log of logsOf(topic)) {
+        const committed = offsets.get(groupId, topic, log.partition);
+        const highWatermark = log.highWatermark;
+        lags.push({
+          topic,
+          partition: log.partition,
+          committedOffset: String(committed ?? -1),
+          highWatermark: String(highWatermark),
+          lag: Math.max(0, highWatermark - (committed ?? 0)),
+        });
+      }
+    }
+    return lags;
+  }
+
+  function newConsumer(consumerOptions: ConsumerOptions): EmbeddedConsumer {
+    return createEmbeddedConsumer(
+      { usable, assertTopicExists: logsOf, running: runningConsumers, memberId: nextMemberId++ },
+      consumerOptions,
+    );
+  }
+
   /** Serializes admin operations so two concurrent ensureTopics never create a topic twice. */
   function admin<T>(operation: () => Promise<T>): Promise<T> {
     const step = adminQueue.then(operation);
@@ -215,50 +248,38 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Embed
       };
     },
 
-    createConsumer(consumerOptions: ConsumerOptions): EventConsumer {
-      return createEmbeddedConsumer(
-        { usable, assertTopicExists: logsOf, running: runningConsumers, memberId: nextMemberId++ },
-        consumerOptions,
-      );
-    },
+    createConsumer: newConsumer,
+    consumerLag,
 
-    async consumerLag(groupId, names) {
-      const { offsets } = await usable();
-      assertAvailable();
-      const lags: PartitionLag[] = [];
-      for (const topic of names) {
-        for (const log of logsOf(topic)) {
-          const committed = offsets.get(groupId, topic, log.partition);
-          const highWatermark = log.highWatermark;
-          lags.push({
-            topic,
-            partition: log.partition,
-            committedOffset: String(committed ?? -1),
-            highWatermark: String(highWatermark),
-            lag: Math.max(0, highWatermark - (committed ?? 0)),
-          });
-        }
-      }
-      return lags;
-    },
-
-    openProducerPort() {
+    openTransportPort() {
       if (closed) throw new TransportError('ERR_TRANSPORT_CLOSED', 'The embedded broker is closed');
       const { port1, port2 } = new MessageChannel();
-      serveProducerPort(port1, {
+      serveTransportPort(port1, {
         connect: async () => {
           await usable();
           assertAvailable();
         },
         produce,
+        ensureTopics: (names, partitions) => broker.ensureTopics(names, partitions),
+        consumerLag,
+        createConsumer: newConsumer,
+        logger,
       });
       ports.add(port1);
       port1.once('close', () => ports.delete(port1));
       return port2;
     },
 
+    openProducerPort() {
+      return broker.openTransportPort();
+    },
+
+    transportDescriptor() {
+      return { kind: 'embedded', port: broker.openTransportPort() };
+    },
+
     producerDescriptor() {
-      return { kind: 'embedded', port: broker.openProducerPort() };
+      return broker.transportDescriptor();
     },
 
     async close() {

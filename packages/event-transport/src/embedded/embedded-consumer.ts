@@ -30,6 +30,7 @@ export interface EmbeddedConsumer extends EventConsumer {
 /** A member of an embedded consumer group; the group coordinator does the delivering. */
 export function createEmbeddedConsumer(context: EmbeddedConsumerContext, options: ConsumerOptions): EmbeddedConsumer {
   let joined: { member: GroupMember; offsets: OffsetStore; coordinator: GroupCoordinator } | undefined;
+  let stopping: Promise<void> = Promise.resolve();
 
   const consumer: EmbeddedConsumer = {
     async start(deliver, maxBatchSize) {
@@ -63,13 +64,18 @@ export function createEmbeddedConsumer(context: EmbeddedConsumerContext, options
       await consumer.start((batch) => handler(batch), maxBatchSize);
     },
 
-    async stop() {
-      if (!joined) return;
+    stop() {
+      // A second stop() while the first is under way (the broker's close() racing a worker
+      // port's closing, say) waits for the same leave.
+      if (!joined) return stopping;
       const { member, offsets, coordinator } = joined;
       joined = undefined;
-      await coordinator.leave(options.groupId, member);
-      context.running.delete(consumer);
-      await offsets.flush();
+      stopping = (async () => {
+        await coordinator.leave(options.groupId, member);
+        context.running.delete(consumer);
+        await offsets.flush();
+      })();
+      return stopping;
     },
   };
   return consumer;

@@ -17,6 +17,8 @@ export interface KafkaTransportOptions extends KafkaConnectionOptions {
 
 export interface KafkaTransport extends EventTransport {
   readonly kind: 'kafka';
+  /** The connection settings, for createTransportFromDescriptor() on a worker thread. */
+  transportDescriptor(): KafkaTransportDescriptor;
   /** The connection settings, for createProducerFromDescriptor() on a worker thread. */
   producerDescriptor(): KafkaTransportDescriptor;
 }
@@ -115,6 +117,10 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
         }
         return lags;
       });
+    },
+
+    transportDescriptor() {
+      return { kind: 'kafka', ...connection, replicationFactor: options.replicationFactor };
     },
 
     producerDescriptor() {
