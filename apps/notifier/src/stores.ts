@@ -11,6 +11,7 @@ import type { TransportLogger } from '@herald/event-transport';
 import type * as Minio from 'minio';
 import { createS3Client, startEmbeddedS3, type EmbeddedS3 } from './archive/s3.js';
 import type { NotifierConfig } from './config.js';
+import { readEmbeddedEndpoints, recordEmbeddedEndpoints } from './embedded-endpoints.js';
 
 export interface NotifierStores {
   eventLog: EventLog;
@@ -29,9 +30,11 @@ export interface NotifierStores {
 export interface OpenStoresOptions {
   /**
    * `serve` (default; the API or the notifier process): embedded servers are started on their
-   * configured ports so that other processes (the replay command) can reach them.
-   * `client` (the replay command): a running embedded server on the configured port is used when
-   * there is one; otherwise the data folder is opened directly on a free port, for this process only.
+   * configured ports, and recorded under DATA_DIR, so that other processes (the replay command)
+   * can reach them.
+   * `client` (the replay command): the embedded servers of a running process on the same DATA_DIR
+   * are used when there are some (as recorded, else on the configured ports); otherwise the data
+   * folder is opened directly on a free port, for this process only.
    */
   mode?: 'serve' | 'client';
   log?: TransportLogger;
@@ -48,6 +51,14 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
+/** The first of `candidates` (running servers' endpoints) that answers. */
+async function firstAnswering(candidates: Array<string | undefined>): Promise<string | undefined> {
+  for (const url of candidates) if (url && (await answers(url))) return url;
+  return undefined;
+}
+
+const localPort = (port: number) => (port === 0 ? undefined : `http://127.0.0.1:${port}`);
+
 /**
  * The event log and the archive client as the configuration says: DynamoDB / S3 at their
  * endpoints, or, when an endpoint is not set, dynalite / s3rver embedded in this process with
@@ -57,11 +68,12 @@ export async function openNotifierStores(config: NotifierConfig, options: OpenSt
   const mode = options.mode ?? 'serve';
   const closers: Array<() => Promise<void>> = [];
   try {
+    const running = mode === 'client' ? await readEmbeddedEndpoints(config.dataDir) : undefined;
     let dynamodbEndpoint = config.dynamodb.endpoint;
     let embeddedDynamo: EmbeddedDynamoDb | undefined;
     if (!dynamodbEndpoint) {
-      const local = `http://127.0.0.1:${config.dynamodb.embeddedPort}`;
-      if (mode === 'client' && config.dynamodb.embeddedPort !== 0 && (await answers(local))) {
+      const local = mode === 'client' ? await firstAnswering([running?.dynamodb, localPort(config.dynamodb.embeddedPort)]) : undefined;
+      if (local) {
         dynamodbEndpoint = local;
       } else {
         embeddedDynamo = await startEmbeddedDynamoDb({
@@ -91,8 +103,8 @@ export async function openNotifierStores(config: NotifierConfig, options: OpenSt
     let secretKey = config.s3.secretKey;
     let embeddedS3: EmbeddedS3 | undefined;
     if (!s3Endpoint) {
-      const local = `http://127.0.0.1:${config.s3.embeddedPort}`;
-      if (mode === 'client' && config.s3.embeddedPort !== 0 && (await answers(local))) {
+      const local = mode === 'client' ? await firstAnswering([running?.s3, localPort(config.s3.embeddedPort)]) : undefined;
+      if (local) {
         s3Endpoint = local;
         accessKey = 'S3RVER';
         secretKey = 'S3RVER';
@@ -106,6 +118,9 @@ export async function openNotifierStores(config: NotifierConfig, options: OpenSt
       }
     }
     const s3 = createS3Client({ endpoint: s3Endpoint, accessKey: accessKey!, secretKey: secretKey!, region: config.s3.region });
+    if (mode === 'serve' && (embeddedDynamo || embeddedS3)) {
+      closers.push(await recordEmbeddedEndpoints(config.dataDir, { dynamodb: embeddedDynamo?.endpoint, s3: embeddedS3?.endpoint }));
+    }
 
     options.log?.info(
       {

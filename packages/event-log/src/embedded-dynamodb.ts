@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EVENT_LOG_ERROR_CODES, EventLogError } from './errors.js';
 
 interface DynaliteOptions {
   path?: string;
@@ -25,6 +26,33 @@ export interface EmbeddedDynamoDb {
   close(): Promise<void>;
 }
 
+interface LevelDb {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * LevelDB lets one process open a folder. dynalite opens it in the background and, when that
+ * fails, answers every request with "Database is closed" (or crashes on it); so the folder is
+ * tried first, with the same LevelDB as dynalite's, to fail here with a message that says why.
+ */
+async function checkFolderFree(require: NodeJS.Require, path: string): Promise<void> {
+  const { Level } = createRequire(require.resolve('dynalite'))('level') as { Level: new (path: string) => LevelDb };
+  const db = new Level(path);
+  try {
+    await db.open();
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    if (cause?.code !== 'LEVEL_LOCKED') throw error;
+    throw new EventLogError(
+      EVENT_LOG_ERROR_CODES.folderInUse,
+      `the event log in ${path} is open in another process (a running Herald?); reach that process's server instead`,
+      { cause: error },
+    );
+  }
+  await db.close();
+}
+
 /**
  * dynalite (DynamoDB's API on LevelDB) in this process: the event log's store for tests and for
  * the embedded default. Loaded lazily so deployments against DynamoDB never load LevelDB.
@@ -32,7 +60,10 @@ export interface EmbeddedDynamoDb {
 export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {}): Promise<EmbeddedDynamoDb> {
   const require = createRequire(import.meta.url);
   const dynalite = require('dynalite') as (options: DynaliteOptions) => Server;
-  if (options.path) mkdirSync(options.path, { recursive: true });
+  if (options.path) {
+    mkdirSync(options.path, { recursive: true });
+    await checkFolderFree(require, options.path);
+  }
   const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
     createTableMs: 20,

@@ -6,6 +6,8 @@ export const EVENT_LOG_ERROR_CODES = {
   badTable: 'HERALD_EVENT_LOG_BAD_TABLE',
   /** A batch delete left items unprocessed after its retries. */
   incompleteRemove: 'HERALD_EVENT_LOG_INCOMPLETE_REMOVE',
+  /** The embedded log's folder is open in another process (LevelDB allows one). */
+  folderInUse: 'HERALD_EVENT_LOG_FOLDER_IN_USE',
 } as const;
 
 export type EventLogErrorCode = (typeof EVENT_LOG_ERROR_CODES)[keyof typeof EVENT_LOG_ERROR_CODES];

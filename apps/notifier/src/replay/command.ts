@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { EVENT_LOG_ERROR_CODES, EventLogError } from '@herald/event-log';
 import { eventTypes, isEventType } from '@herald/event-schemas';
 import { createKafkaTransport } from '@herald/event-transport';
 import { pino } from 'pino';
@@ -22,6 +23,11 @@ republishes them to the given Kafka topic (needs KAFKA_BROKERS).
   --type     only events of this type (${eventTypes.join(', ')})
   --publish  topic to republish to instead of printing (created when missing)
 `;
+
+const FOLDER_IN_USE_HINT =
+  'replay: a running Herald records where it serves its embedded stores in DATA_DIR; this one did not ' +
+  '(or it is not answering). Run the replay with the DATA_DIR and the EMBEDDED_DYNAMODB_PORT and ' +
+  'EMBEDDED_S3_PORT the API was started with, or set DYNAMODB_ENDPOINT and S3_ENDPOINT.\n';
 
 export interface ReplayCommandIo {
   env: Record<string, string | undefined>;
@@ -116,6 +122,7 @@ export async function runReplayCommand(argv: string[], io: ReplayCommandIo): Pro
   const logger = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'herald-replay' }, pino.destination(2));
   const stores = await openNotifierStores(config, { mode: 'client', log: logger }).catch(async (error: unknown) => {
     await write(io.stderr, `replay: could not open the event stores: ${(error as Error).message}\n`);
+    if (error instanceof EventLogError && error.code === EVENT_LOG_ERROR_CODES.folderInUse) await write(io.stderr, FOLDER_IN_USE_HINT);
     return undefined;
   });
   if (!stores) return 1;
