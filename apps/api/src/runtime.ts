@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { MessagePort } from 'node:worker_threads';
+import type { TransferListItem } from 'node:worker_threads';
 import { topicNames } from '@herald/event-schemas';
 import {
   createEmbeddedBroker,
@@ -13,7 +13,8 @@ import type { Logger } from 'pino';
 import { migrateAnalytics } from '@herald/analytics';
 import { buildApp } from './app.js';
 import type { Config } from './config.js';
-import { openEventLog, startInProcessConsumers, type EventLogAccess, type InProcessConsumers } from './consumers/in-process.js';
+import { startConsumerThread, type ConsumerThread } from './consumers/consumer-thread.js';
+import { eventLogAt, openEventLog, type EventLogAccess } from './consumers/event-log-access.js';
 import type { NotifierConfig } from '@herald/notifier';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrateUp } from './db/migrate.js';
@@ -24,6 +25,8 @@ import { createEventHub, type EventHub } from './stream/event-hub.js';
 /** Kafka's default `message.max.bytes`; larger records would be refused by the broker anyway. */
 const MAX_MESSAGE_BYTES = 1_000_000;
 const TOPIC_RETRY_MAX_MS = 30_000;
+/** Database connections of the consumer thread (analytics writes one batch at a time per partition). */
+const CONSUMER_POOL_MAX = 4;
 
 export interface Herald {
   app: FastifyInstance;
@@ -32,8 +35,8 @@ export interface Herald {
   transport: EventTransport;
   eventHub: EventHub;
   eventLog: EventLogAccess;
-  /** The notifier and analytics running in this process, once started (undefined when turned off). */
-  consumers: Promise<InProcessConsumers | undefined>;
+  /** The consumer thread (notifier, analytics, ...) once its consumers joined their groups; undefined when turned off. */
+  consumers: Promise<ConsumerThread | undefined>;
   databaseUrl: string;
   /** Resolves true once the topics exist (false if closed before); writes do not wait for it. */
   topicsReady: Promise<boolean>;
@@ -47,10 +50,10 @@ function createTransport(config: Config, logger: Logger): EventTransport {
     return createKafkaTransport({
       brokers: config.kafkaBrokers,
       clientId: config.kafkaClientId,
-      logger: logger.child({ name: 'kafka' }),
+      logger: logger.child({ component: 'kafka' }),
     });
   }
-  return createEmbeddedBroker({ dataDir: join(config.dataDir, 'broker'), logger: logger.child({ name: 'embedded-broker' }) });
+  return createEmbeddedBroker({ dataDir: join(config.dataDir, 'broker'), logger: logger.child({ component: 'embedded-broker' }) });
 }
 
 /**
@@ -88,12 +91,16 @@ function ensureTopicsInBackground(
   };
 }
 
+/**
+ * How a worker thread (the publisher's, the consumers') reaches the broker: the Kafka brokers, or
+ * a port into the embedded broker, which lives on this thread.
+ */
 function describeTransport(config: Config, transport: EventTransport) {
-  return (): { descriptor: TransportDescriptor; transferList: [] | [MessagePort] } => {
+  return (): { descriptor: TransportDescriptor; transferList: TransferListItem[] } => {
     if (config.kafkaBrokers) {
       return { descriptor: { kind: 'kafka', brokers: config.kafkaBrokers, clientId: config.kafkaClientId }, transferList: [] };
     }
-    const port = (transport as EmbeddedBroker).openProducerPort();
+    const port = (transport as EmbeddedBroker).openTransportPort();
     return { descriptor: { kind: 'embedded', port }, transferList: [port] };
   };
 }
@@ -117,10 +124,10 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
       logger.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
     }
     const databaseUrl = config.databaseUrl ?? embedded!.databaseUrl;
-    const applied = await migrateUp(databaseUrl, logger.child({ name: 'migrations' }));
+    const applied = await migrateUp(databaseUrl, logger.child({ component: 'migrations' }));
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     // The API serves the analytics figures, so their schema must exist even before the consumer runs.
-    await migrateAnalytics(databaseUrl, logger.child({ name: 'analytics-migrations' }));
+    await migrateAnalytics(databaseUrl, logger.child({ component: 'analytics-migrations' }));
 
     const transport = createTransport(config, logger);
     started.push(() => transport.close());
@@ -142,7 +149,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
         logLevel: config.logLevel,
       },
       describeTransport: describeTransport(config, transport),
-      log: logger.child({ name: 'publisher' }),
+      log: logger.child({ component: 'publisher' }),
     });
     started.push(() => publisher.stop(config.shutdownTimeoutMs));
 
@@ -151,7 +158,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
       topics: topicNames(config.topicPrefix),
       groupPrefix: config.topicPrefix,
       recentCapacity: config.sse.recentEvents,
-      log: logger.child({ name: 'event-hub' }),
+      log: logger.child({ component: 'event-hub' }),
     });
     // The hub subscribes once the topics exist; until then there is nothing to stream.
     void topicsState.ready.then(async (ready) => {
@@ -160,29 +167,45 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
       started.push(() => eventHub.stop());
     }).catch((error) => logger.error({ err: error }, 'event stream subscription failed'));
 
-    const eventLog = await openEventLog(notifierConfig, logger);
-    started.push(() => eventLog.stores.close());
+    // The consumers run on a thread of their own, and with them the embedded event log and archive
+    // servers: their work never competes with HTTP requests on this thread's event loop.
+    let consumerThread: ConsumerThread | undefined;
+    let eventLog: EventLogAccess;
+    if (config.inProcessConsumers) {
+      const thread = startConsumerThread({
+        settings: {
+          databaseUrl,
+          notifierConfig,
+          topicPrefix: config.topicPrefix,
+          logLevel: config.logLevel,
+          poolMax: CONSUMER_POOL_MAX,
+        },
+        describeTransport: describeTransport(config, transport),
+        log: logger.child({ component: 'consumers' }),
+      });
+      consumerThread = thread;
+      started.push(() => thread.stop(config.shutdownTimeoutMs));
+      eventLog = eventLogAt((await thread.stores).dynamodbEndpoint, notifierConfig);
+    } else {
+      eventLog = await openEventLog(notifierConfig, logger);
+    }
+    started.push(() => eventLog.close());
 
     // Consumers subscribe once the topics exist; a failure leaves the API up and is logged.
-    let running: InProcessConsumers | undefined;
-    started.push(async () => running?.stop());
-    const consumers = !config.inProcessConsumers
+    const thread = consumerThread;
+    const consumers = !thread
       ? Promise.resolve(undefined)
       : topicsState.ready.then(async (ready) => {
           if (!ready) return undefined;
-          running = await startInProcessConsumers({
-            transport,
-            pool,
-            stores: eventLog.stores,
-            notifierConfig,
-            topicPrefix: config.topicPrefix,
-            logger,
-          });
-          return running;
+          await thread.start();
+          return thread;
         });
     consumers.catch((error) => logger.error({ err: error }, 'in-process consumers failed to start'));
 
-    const app = await buildApp({ config, pool, publisher, eventHub, transport, replaySource: eventLog.replaySource }, logger);
+    const app = await buildApp(
+      { config, pool, publisher, eventHub, transport, replaySource: eventLog.replaySource, ...(thread ? { consumers: thread } : {}) },
+      logger,
+    );
     started.push(() => app.close());
     const address = await app.listen({ host: config.host, port: config.port });
 

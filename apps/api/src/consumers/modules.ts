@@ -1,0 +1,64 @@
+import { startAnalytics } from '@herald/analytics';
+import type { ConsumerStats } from '@herald/consumer-runtime';
+import type { EventTransport } from '@herald/event-transport';
+import { startNotifier, type ArchiverStats, type NotifierConfig, type NotifierStores } from '@herald/notifier';
+import type { Logger } from 'pino';
+import type { Pool } from '../db/pool.js';
+
+/** What a consumer running inside the API's consumer thread may use. */
+export interface ConsumerResources {
+  transport: EventTransport;
+  /** The API's database (analytics keeps its read model in a schema of its own there). */
+  pool: Pool;
+  /** The event log and archive (embedded in the consumer thread on the embedded defaults). */
+  stores: NotifierStores;
+  notifierConfig: NotifierConfig;
+  topicPrefix: string;
+  log: Logger;
+}
+
+export interface RunningConsumerModule {
+  /** Full consumer group id (prefixed). */
+  group: string;
+  stats(): ConsumerStats;
+  /** What its archiver did, for a consumer that archives (the notifier). */
+  archive?(): ArchiverStats;
+  stop(): Promise<void>;
+}
+
+/**
+ * A consumer app that the API can run in its consumer thread (on the embedded broker that is the
+ * only way it can consume, as the broker lives in the API process). Each also runs as a process
+ * of its own (apps/<name>/src/main.ts), which is how deployments on Kafka usually run them.
+ */
+export interface ConsumerModule {
+  /** The consumer group's name without prefix. */
+  name: string;
+  start(resources: ConsumerResources): Promise<RunningConsumerModule>;
+}
+
+const notifierModule: ConsumerModule = {
+  name: 'notifier',
+  async start({ transport, stores, notifierConfig, log }) {
+    const notifier = await startNotifier({
+      transport,
+      eventLog: stores.eventLog,
+      s3: stores.s3,
+      config: notifierConfig,
+      log: log.child({ component: 'notifier' }),
+    });
+    return { group: notifier.group, stats: notifier.stats, archive: notifier.archiver.stats, stop: notifier.stop };
+  },
+};
+
+const analyticsModule: ConsumerModule = {
+  name: 'analytics',
+  start: ({ transport, pool, topicPrefix, log }) =>
+    startAnalytics({ transport, pool, prefix: topicPrefix, log: log.child({ component: 'analytics' }) }),
+};
+
+/**
+ * The consumers that run inside the API process, started in this order and stopped together. A
+ * new consumer app (fan-out, media) is one more line here.
+ */
+export const consumerModules: readonly ConsumerModule[] = [notifierModule, analyticsModule];
