@@ -50,8 +50,10 @@ export function startProcess(
       if (line.trim() === '') continue;
       lines.push(line);
       if (lines.length > TAIL_LINES) lines.shift();
-      if (stream === 'err' && options.echoStderr !== false && !echoed.has(line)) {
-        echoed.add(line);
+      // Node prefixes its warnings with the process id: the same warning from the next server is no news.
+      const key = line.replace(/^\(node:\d+\) /, '');
+      if (stream === 'err' && options.echoStderr !== false && !echoed.has(key)) {
+        echoed.add(key);
         process.stderr.write(`[${label}] ${line}\n`);
       }
     }
