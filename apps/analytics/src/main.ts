@@ -6,6 +6,7 @@
  */
 import closeWithGrace from 'close-with-grace';
 import { createKafkaTransport } from '@herald/event-transport';
+import { logSerializers } from '@herald/logging';
 import pg from 'pg';
 import { pino } from 'pino';
 import { loadConfig, type AnalyticsConfig } from './config.js';
@@ -22,10 +23,10 @@ try {
   process.exit(78); // EX_CONFIG
 }
 
-const logger = pino({ level: config.logLevel, name: 'herald-analytics' });
+const logger = pino({ level: config.logLevel, name: 'herald-analytics', serializers: logSerializers });
 
 try {
-  const applied = await migrateAnalytics(config.databaseUrl, logger.child({ name: 'migrations' }));
+  const applied = await migrateAnalytics(config.databaseUrl, logger.child({ component: 'migrations' }));
   if (applied.length > 0) logger.info({ applied }, 'analytics migrations applied');
 
   const pool = new pg.Pool({
@@ -39,7 +40,7 @@ try {
   const transport = createKafkaTransport({
     brokers: config.kafkaBrokers,
     clientId: config.kafkaClientId,
-    logger: logger.child({ name: 'kafka' }),
+    logger: logger.child({ component: 'kafka' }),
   });
   const analytics = await startAnalytics({ transport, pool, prefix: config.topicPrefix, log: logger });
   logger.info({ group: analytics.group, brokers: config.kafkaBrokers }, 'analytics consumer running');

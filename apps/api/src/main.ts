@@ -3,6 +3,7 @@
  * otherwise. SIGINT/SIGTERM stop taking requests, drain those in flight, flush the publisher, exit.
  */
 import closeWithGrace from 'close-with-grace';
+import { logSerializers } from '@herald/logging';
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startHerald, type Herald } from './runtime.js';
@@ -23,7 +24,7 @@ try {
 // Log lines are buffered and written asynchronously: a synchronous write per line would stall the
 // event loop that serves requests. The buffer is flushed when the process stops.
 const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-const logger = pino({ level: config.logLevel, name: 'herald' }, logDestination);
+const logger = pino({ level: config.logLevel, name: 'herald', serializers: logSerializers }, logDestination);
 const flushLogs = () => {
   try {
     logDestination.flushSync();

@@ -6,6 +6,7 @@
  */
 import closeWithGrace from 'close-with-grace';
 import { createKafkaTransport, type EventTransport } from '@herald/event-transport';
+import { logSerializers } from '@herald/logging';
 import { pino } from 'pino';
 import { loadConfig, type NotifierConfig } from './config.js';
 import { isNotifierError } from './errors.js';
@@ -28,7 +29,7 @@ if (!config.kafkaBrokers) {
   process.exit(78);
 }
 
-const logger = pino({ level: config.logLevel, name: 'herald-notifier' });
+const logger = pino({ level: config.logLevel, name: 'herald-notifier', serializers: logSerializers });
 let stores: NotifierStores | undefined;
 let transport: EventTransport | undefined;
 let notifier: RunningNotifier | undefined;
@@ -48,7 +49,7 @@ try {
   transport = createKafkaTransport({
     brokers: config.kafkaBrokers,
     clientId: config.kafkaClientId,
-    logger: logger.child({ name: 'kafka' }),
+    logger: logger.child({ component: 'kafka' }),
   });
   notifier = await startNotifier({ transport, eventLog: stores.eventLog, s3: stores.s3, config, log: logger });
   logger.info(

@@ -314,7 +314,7 @@ export const metricsPlugin = fp(
     }
 
     const timeoutMs = options.sourceTimeoutMs ?? 2000;
-    const log = app.log.child({ name: 'metrics' });
+    const log = app.log.child({ component: 'metrics' });
     if (options.consumers) registerConsumerMetrics(registry, perScrape('consumers', options.consumers, timeoutMs, log));
     if (options.consumerLag) registerLagMetrics(registry, perScrape('consumerLag', options.consumerLag, timeoutMs, log));
     if (options.archive) registerArchiveMetrics(registry, perScrape('archive', options.archive, timeoutMs, log));

@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createProducerFromDescriptor, type TransportDescriptor } from '@herald/event-transport';
+import { logSerializers } from '@herald/logging';
 import pg from 'pg';
 import { pino } from 'pino';
 import { OutboxRelay } from './outbox-relay.js';
@@ -12,7 +13,7 @@ import type { MainToWorker, RelaySettings, WorkerToMain } from './protocol.js';
 const { settings, descriptor } = workerData as { settings: RelaySettings; descriptor: TransportDescriptor };
 const port = parentPort!;
 const post = (message: WorkerToMain) => port.postMessage(message);
-const log = pino({ level: settings.logLevel, name: 'outbox-relay' });
+const log = pino({ level: settings.logLevel, name: 'outbox-relay', serializers: logSerializers });
 
 const pool = new pg.Pool({
   connectionString: settings.databaseUrl,

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { EVENT_LOG_ERROR_CODES, EventLogError } from '@herald/event-log';
 import { eventTypes, isEventType } from '@herald/event-schemas';
 import { createKafkaTransport } from '@herald/event-transport';
+import { logSerializers } from '@herald/logging';
 import { pino } from 'pino';
 import { ensureBucket } from '../archive/s3.js';
 import { loadConfig } from '../config.js';
@@ -119,7 +120,10 @@ export async function runReplayCommand(argv: string[], io: ReplayCommandIo): Pro
     return 2;
   }
 
-  const logger = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'herald-replay' }, pino.destination(2));
+  const logger = pino(
+    { level: config.logLevel === 'info' ? 'warn' : config.logLevel, name: 'herald-replay', serializers: logSerializers },
+    pino.destination(2),
+  );
   const stores = await openNotifierStores(config, { mode: 'client', log: logger }).catch(async (error: unknown) => {
     await write(io.stderr, `replay: could not open the event stores: ${(error as Error).message}\n`);
     if (error instanceof EventLogError && error.code === EVENT_LOG_ERROR_CODES.folderInUse) await write(io.stderr, FOLDER_IN_USE_HINT);
@@ -146,7 +150,7 @@ export async function runReplayCommand(argv: string[], io: ReplayCommandIo): Pro
       const transport = createKafkaTransport({
         brokers: config.kafkaBrokers!,
         clientId: `${config.kafkaClientId}-replay`,
-        logger: logger.child({ name: 'kafka' }),
+        logger: logger.child({ component: 'kafka' }),
       });
       try {
         const sent = await publishEvents(events, { transport, topic: args.publish, partitions: config.topicPartitions });
