@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createTransportFromDescriptor } from '@herald/event-transport';
+import { logSerializers } from '@herald/logging';
 import { openNotifierStores } from '@herald/notifier';
 import { pino } from 'pino';
 import { createPool } from '../db/pool.js';
@@ -17,7 +18,7 @@ const { settings, descriptor } = workerData as ConsumerThreadData;
 const port = parentPort!;
 const post = (message: ConsumerThreadToMain) => port.postMessage(message);
 const logDestination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
-const log = pino({ level: settings.logLevel, name: 'herald' }, logDestination).child({ component: 'consumers' });
+const log = pino({ level: settings.logLevel, name: 'herald', serializers: logSerializers }, logDestination).child({ component: 'consumers' });
 
 const transport = createTransportFromDescriptor(descriptor, log.child({ component: 'transport' }));
 const pool = createPool(settings.databaseUrl, settings.poolMax, 'herald-consumers');
