@@ -51,6 +51,8 @@ export async function profileHerald(context: MeasureContext, top: number, keepDi
   }
 }
 
+/** Threads that were this idle over the measured span get one line, not a table. */
+const QUIET_THREAD_MS = 20;
 const fixed = (value: number | null | undefined, digits = 0) => (value == null ? '–' : value.toFixed(digits));
 
 export function renderProfile(run: ProfileRun, startedAt: string, commit: string, options: MeasureContext['options']): string {
@@ -68,7 +70,8 @@ export function renderProfile(run: ProfileRun, startedAt: string, commit: string
       `pipeline caught up ${pipeline?.drained ? `${fixed(pipeline.drainSeconds, 2)} s after the load` : 'not within the timeout'}.`,
     '',
   ];
-  for (const thread of run.threads) {
+  const quiet = run.threads.filter((thread) => thread.busyMs < QUIET_THREAD_MS);
+  for (const thread of run.threads.filter((t) => t.busyMs >= QUIET_THREAD_MS)) {
     lines.push(
       `## Thread ${thread.threadId}: ${thread.label}`,
       '',
@@ -79,6 +82,13 @@ export function renderProfile(run: ProfileRun, startedAt: string, commit: string
       ...thread.top.map(
         (f, index) => `| ${index + 1} | ${fixed(f.selfMs)} | ${fixed(f.share * 100, 1)} | \`${f.functionName}\` | ${f.location ? `\`${f.location}\`` : ''} |`,
       ),
+      '',
+    );
+  }
+  if (quiet.length > 0) {
+    lines.push(
+      `Next to no CPU (under ${QUIET_THREAD_MS} ms) over the measured span: ` +
+        quiet.map((thread) => `thread ${thread.threadId} (${thread.label})`).join(', ') + '.',
       '',
     );
   }

@@ -67,9 +67,13 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 process.on('exit', killAllProcessesSync);
 
+/** The commit measured, and whether the code under test (apps, packages) differed from it. */
 function currentCommit(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const commit = git('rev-parse', '--short', 'HEAD');
+    const changed = git('status', '--porcelain', '--', 'apps', 'packages') !== '';
+    return changed ? `${commit} (with uncommitted changes in apps/ or packages/)` : commit;
   } catch {
     return 'unknown';
   }
