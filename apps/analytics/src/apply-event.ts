@@ -2,7 +2,16 @@ import type { HeraldEvent } from '@herald/event-schemas';
 import type pg from 'pg';
 import { inTransaction } from './db.js';
 import { applyToInventory } from './handlers/index.js';
-import { countEvent, recordProcessedEvent } from './repository.js';
+import { inventoryChanges } from './inventory-changes.js';
+import {
+  countEvent,
+  countEvents,
+  recordProcessedEvent,
+  recordProcessedEvents,
+  writeDeletionsInBulk,
+  writeProductDetailsInBulk,
+  writeStockInBulk,
+} from './repository.js';
 
 export type ApplyOutcome = 'applied' | 'duplicate';
 
@@ -20,5 +29,39 @@ export async function applyEvent(pool: pg.Pool, event: HeraldEvent): Promise<App
     await applyToInventory(event, client);
     await countEvent(client, event);
     return 'applied';
+  });
+}
+
+export interface BatchOutcome {
+  /** Events applied by this call, in the order given. */
+  applied: HeraldEvent[];
+  /** How many were already in the inbox (or twice in the batch). */
+  duplicates: number;
+}
+
+/**
+ * Applies a batch of events (of one partition, in its order) in one transaction, with the same
+ * guarantee as applyEvent for each of them: one multi-row insert puts their ids in the inbox and
+ * says which were new; only those are applied, in order, with one bulk statement per kind of
+ * change (inventory details, stock, deletions: netted per product, see inventory-changes.ts; then
+ * the per-minute counts, grouped). All of it commits together or not at all, so a batch tried
+ * again, or overlapping one applied before, changes each figure exactly once.
+ *
+ * Statements run in the same fixed order as applyEvent's, and each writes its rows in key order,
+ * so concurrent batches (of other partitions, sharing count rows) wait for each other rather than
+ * deadlock; a deadlock PostgreSQL breaks anyway (40P01) is transient, and the batch is tried again.
+ */
+export async function applyEvents(pool: pg.Pool, events: readonly HeraldEvent[]): Promise<BatchOutcome> {
+  if (events.length === 0) return { applied: [], duplicates: 0 };
+  return inTransaction(pool, async (client) => {
+    const fresh = await recordProcessedEvents(client, events);
+    // Taken out of `fresh` when kept, so that a second copy of an event in the batch is not.
+    const applied = events.filter((event) => fresh.delete(event.id.toLowerCase()));
+    const changes = inventoryChanges(applied);
+    await writeProductDetailsInBulk(client, changes.details);
+    await writeStockInBulk(client, changes.stocks);
+    await writeDeletionsInBulk(client, changes.deletions);
+    await countEvents(client, applied);
+    return { applied, duplicates: events.length - applied.length };
   });
 }

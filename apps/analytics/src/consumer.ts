@@ -6,7 +6,7 @@ import {
 } from '@herald/consumer-runtime';
 import type { EventTransport, TransportLogger } from '@herald/event-transport';
 import type pg from 'pg';
-import { applyEvent } from './apply-event.js';
+import { applyEvent, applyEvents } from './apply-event.js';
 import { isTransientDatabaseError } from './db.js';
 
 /** Consumer group (before the prefix) and dead-letter topic name of analytics. */
@@ -18,10 +18,12 @@ export interface AnalyticsConsumerOptions {
 }
 
 /**
- * The analytics consumer: every product event is applied to the read model in one transaction
- * with its inbox row (see applyEvent), so redeliveries and replays change nothing. PostgreSQL
- * being unreachable (or asking for a retry) is transient: the event waits, it is never
- * dead-lettered for it.
+ * The analytics consumer: each fetched batch of product events is applied to the read model in
+ * one transaction with its inbox rows (see applyEvents), so redeliveries and replays change
+ * nothing. When a batch fails for a reason other than the database, the runtime applies its events
+ * one by one (applyEvent), so one bad event is dead-lettered and the others are applied.
+ * PostgreSQL being unreachable (or asking for a retry) is transient: the batch waits, it is never
+ * split up or dead-lettered for it.
  */
 export function analyticsConsumer(options: AnalyticsConsumerOptions): ConsumerDefinition {
   const { pool } = options;
@@ -35,6 +37,15 @@ export function analyticsConsumer(options: AnalyticsConsumerOptions): ConsumerDe
         context.log.debug({ eventId: event.id, eventType: event.type }, 'event already applied; nothing to do');
       }
     },
+    async handleBatch(events, context) {
+      const { applied, duplicates } = await applyEvents(pool, events);
+      if (duplicates > 0) {
+        context.log.debug(
+          { partition: context.partition, applied: applied.length, duplicates },
+          'events of the batch already applied; skipped',
+        );
+      }
+    },
     isTransient: isTransientDatabaseError,
   };
 }
@@ -46,13 +57,16 @@ export interface StartAnalyticsOptions {
   prefix?: string;
   log?: TransportLogger;
   /** Retry and backoff settings passed to the consumer runtime as they are. */
-  runtime?: Pick<ConsumerRuntimeOptions, 'maxAttempts' | 'initialBackoffMs' | 'maxBackoffMs' | 'recentIdsCapacity'>;
+  runtime?: Pick<
+    ConsumerRuntimeOptions,
+    'maxAttempts' | 'initialBackoffMs' | 'maxBackoffMs' | 'recentIdsCapacity' | 'maxBatchSize'
+  >;
 }
 
 export interface RunningAnalytics {
   readonly group: string;
   stats(): ConsumerStats;
-  /** Lets the event in hand finish, commits what was handled, leaves the group. Leaves pool and transport open. */
+  /** Lets the batch in hand finish, commits what was handled, leaves the group. Leaves pool and transport open. */
   stop(): Promise<void>;
 }
 

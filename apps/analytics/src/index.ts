@@ -7,7 +7,7 @@
  * - createAnalyticsQueries: the figures, in the API's response shapes.
  * - src/main.ts: the same consumer as a standalone process.
  */
-export { applyEvent, type ApplyOutcome } from './apply-event.js';
+export { applyEvent, applyEvents, type ApplyOutcome, type BatchOutcome } from './apply-event.js';
 export {
   ANALYTICS_CONSUMER_NAME,
   analyticsConsumer,

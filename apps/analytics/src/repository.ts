@@ -105,3 +105,109 @@ export async function writeDeletion(db: Queryable, deletion: { productId: string
     [deletion.productId, deletion.version],
   );
 }
+
+/*
+ * Bulk forms of the statements above, for a batch of events applied in one transaction. Each
+ * takes its rows as parallel arrays (one unnest, one round trip) and writes them in key order, so
+ * two transactions touching the same rows always lock them in the same order. A row may appear only
+ * once per statement (PostgreSQL refuses to update a row twice in one INSERT ... ON CONFLICT), so
+ * callers net a batch's changes per product first (see inventory-changes.ts).
+ */
+
+/**
+ * Records the events in the inbox in one statement and returns the ids that were not there yet
+ * (lower case, as PostgreSQL prints uuids). An id already there (or twice in `events`) is left
+ * out: its event was applied before, or is being applied by a concurrent transaction, which this
+ * one then waits for.
+ */
+export async function recordProcessedEvents(
+  db: Queryable,
+  events: ReadonlyArray<{ id: string; type: string; time: string }>,
+): Promise<Set<string>> {
+  const result = await db.query<{ event_id: string }>(
+    `INSERT INTO analytics.processed_events (event_id, event_type, event_time)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS e(id, type, time)
+     ORDER BY e.id
+     ON CONFLICT (event_id) DO NOTHING
+     RETURNING event_id`,
+    [events.map((event) => event.id), events.map((event) => event.type), events.map((event) => event.time)],
+  );
+  return new Set(result.rows.map((row) => row.event_id));
+}
+
+/** Adds each event to the count of its type in the UTC minute of its time: one upsert per (minute, type). */
+export async function countEvents(db: Queryable, events: ReadonlyArray<{ type: string; time: string }>): Promise<void> {
+  if (events.length === 0) return;
+  await db.query(
+    `INSERT INTO analytics.event_counts (minute, event_type, count)
+     SELECT date_trunc('minute', e.time, 'UTC'), e.type, count(*)
+     FROM unnest($1::timestamptz[], $2::text[]) AS e(time, type)
+     GROUP BY 1, 2
+     ORDER BY 1, 2
+     ON CONFLICT (minute, event_type) DO UPDATE SET count = event_counts.count + EXCLUDED.count`,
+    [events.map((event) => event.time), events.map((event) => event.type)],
+  );
+}
+
+/** writeProductDetails for many products (each at most once), with the same version rules. */
+export async function writeProductDetailsInBulk(db: Queryable, products: readonly ProductDetails[]): Promise<void> {
+  if (products.length === 0) return;
+  await db.query(
+    `INSERT INTO analytics.inventory AS current
+       (product_id, sku, name, price_amount, price_currency, low_stock_threshold, details_version, stock, stock_version)
+     SELECT d.id, d.sku, d.name, d.amount, d.currency, d.threshold, d.version, d.stock, d.version
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::integer[], $7::integer[], $8::integer[])
+       AS d(id, sku, name, amount, currency, threshold, version, stock)
+     ORDER BY d.id
+     ON CONFLICT (product_id) DO UPDATE SET
+       sku = EXCLUDED.sku,
+       name = EXCLUDED.name,
+       price_amount = EXCLUDED.price_amount,
+       price_currency = EXCLUDED.price_currency,
+       low_stock_threshold = EXCLUDED.low_stock_threshold,
+       details_version = EXCLUDED.details_version
+     WHERE current.details_version < EXCLUDED.details_version AND current.deleted_version IS NULL`,
+    [
+      products.map((product) => product.id),
+      products.map((product) => product.sku),
+      products.map((product) => product.name),
+      products.map((product) => String(product.price.amount)),
+      products.map((product) => product.price.currency),
+      products.map((product) => product.low_stock_threshold),
+      products.map((product) => product.version),
+      products.map((product) => product.stock),
+    ],
+  );
+}
+
+/** writeStock for many products (each at most once), with the same version rules. */
+export async function writeStockInBulk(
+  db: Queryable,
+  stocks: ReadonlyArray<{ productId: string; stock: number; version: number }>,
+): Promise<void> {
+  if (stocks.length === 0) return;
+  await db.query(
+    `INSERT INTO analytics.inventory AS current (product_id, stock, stock_version)
+     SELECT * FROM unnest($1::uuid[], $2::integer[], $3::integer[]) AS s(id, stock, version)
+     ORDER BY s.id
+     ON CONFLICT (product_id) DO UPDATE SET stock = EXCLUDED.stock, stock_version = EXCLUDED.stock_version
+     WHERE current.stock_version < EXCLUDED.stock_version AND current.deleted_version IS NULL`,
+    [stocks.map((stock) => stock.productId), stocks.map((stock) => stock.stock), stocks.map((stock) => stock.version)],
+  );
+}
+
+/** writeDeletion for many products (each at most once). */
+export async function writeDeletionsInBulk(
+  db: Queryable,
+  deletions: ReadonlyArray<{ productId: string; version: number }>,
+): Promise<void> {
+  if (deletions.length === 0) return;
+  await db.query(
+    `INSERT INTO analytics.inventory AS current (product_id, deleted_version)
+     SELECT * FROM unnest($1::uuid[], $2::integer[]) AS d(id, version)
+     ORDER BY d.id
+     ON CONFLICT (product_id) DO UPDATE
+       SET deleted_version = GREATEST(current.deleted_version, EXCLUDED.deleted_version)`,
+    [deletions.map((deletion) => deletion.productId), deletions.map((deletion) => deletion.version)],
+  );
+}

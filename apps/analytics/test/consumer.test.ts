@@ -61,6 +61,8 @@ t.test('through startConsumer and the embedded broker, the figures follow the pu
   t.pass('every event applied: the figures equal the fold of the published history');
   await first.stop();
   t.equal(first.stats().deadLettered, 0, 'nothing dead-lettered');
+  const { batches, handled } = first.stats();
+  t.ok(batches > 0 && batches < handled, `applied in batches (${handled} events in ${batches} transactions)`);
 
   // A new process (empty duplicate memory in the runtime) gets the whole history published again.
   const second = await startAnalytics({ transport: broker, pool, prefix });

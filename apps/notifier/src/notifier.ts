@@ -20,7 +20,10 @@ export interface StartNotifierOptions {
   config: Pick<NotifierConfig, 'topicPrefix' | 'startup' | 'archive' | 'eventLog'>;
   log?: TransportLogger;
   /** Retry settings passed to the consumer runtime as they are. */
-  runtime?: Pick<ConsumerRuntimeOptions, 'maxAttempts' | 'initialBackoffMs' | 'maxBackoffMs' | 'recentIdsCapacity'>;
+  runtime?: Pick<
+    ConsumerRuntimeOptions,
+    'maxAttempts' | 'initialBackoffMs' | 'maxBackoffMs' | 'recentIdsCapacity' | 'maxBatchSize'
+  >;
   /** Default true. False leaves archiving to `archiver.runOnce()` calls (tests) or another process. */
   archive?: boolean;
 }
@@ -29,7 +32,7 @@ export interface RunningNotifier {
   readonly group: string;
   readonly archiver: Archiver;
   stats(): ConsumerStats;
-  /** Stops the consumer (the event in hand is logged and committed) and the archiver loop. Leaves the clients and transport open. */
+  /** Stops the consumer (the batch in hand is logged and committed) and the archiver loop. Leaves the clients and transport open. */
   stop(): Promise<void>;
 }
 
