@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { topicNames } from '@herald/event-schemas';
 import type { EventTransport } from '@herald/event-transport';
 import type { Config } from './config.js';
@@ -45,6 +45,22 @@ export interface AppDependencies {
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
+ * One access-log line per request, written when it completes and naming the request, instead of
+ * Fastify's two (one when it arrives, one when it completes): log lines cost the hot path.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (error) {
+      super.requestCompleted(error, request, reply);
+      return;
+    }
+    reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
+/**
  * The HTTP application as a plain Fastify instance: no port, no process concerns, so tests can
  * `inject()` into it. Start-up order reads top to bottom: platform plugins, then the features
  * listed in `features.ts`.
@@ -70,8 +86,7 @@ export async function buildApp(
     // Requests Node's HTTP parser refuses (bad request line or header, headers too large) too.
     clientErrorHandler,
     forceCloseConnections: 'idle',
-    // One line per request (below) instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new OneLinePerRequest(),
   }) as unknown as FastifyInstance;
 
   // JSON only: any other body type is a 415 before it reaches a handler.
@@ -81,13 +96,6 @@ export async function buildApp(
   // Callback hooks: no promise per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info(
-      { method: request.method, url: request.url, statusCode: reply.statusCode, responseTime: reply.elapsedTime },
-      'request completed',
-    );
     done();
   });
 
