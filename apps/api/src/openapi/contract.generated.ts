@@ -293,16 +293,24 @@ export interface components {
         Sku: string;
         ProductName: string;
         ProductDescription: string;
+        /**
+         * @description Text holding a UTF-16 surrogate that is not part of a pair (a `\ud83c` escape on its own):
+         *     PostgreSQL cannot store it as sent, so text fields refuse it. Lengths count code points.
+         */
+        UnpairedSurrogate: string;
         Money: {
             /** @description Amount in minor units of the currency (e.g. cents). */
             amount: number;
-            /**
-             * Format: iso-4217
-             * @description ISO 4217 currency code, e.g. EUR.
-             * @example EUR
-             */
-            currency: string;
+            currency: components["schemas"]["Currency"];
         };
+        /**
+         * @description ISO 4217 currency code.
+         * @example EUR
+         * @example USD
+         * @example JPY
+         * @enum {string}
+         */
+        Currency: "AED" | "AFN" | "ALL" | "AMD" | "ANG" | "AOA" | "ARS" | "AUD" | "AWG" | "AZN" | "BAM" | "BBD" | "BDT" | "BGN" | "BHD" | "BIF" | "BMD" | "BND" | "BOB" | "BRL" | "BSD" | "BTN" | "BWP" | "BYN" | "BZD" | "CAD" | "CDF" | "CHF" | "CLP" | "CNY" | "COP" | "CRC" | "CUC" | "CUP" | "CVE" | "CZK" | "DJF" | "DKK" | "DOP" | "DZD" | "EGP" | "ERN" | "ETB" | "EUR" | "FJD" | "FKP" | "GBP" | "GEL" | "GHS" | "GIP" | "GMD" | "GNF" | "GTQ" | "GYD" | "HKD" | "HNL" | "HRK" | "HTG" | "HUF" | "IDR" | "ILS" | "INR" | "IQD" | "IRR" | "ISK" | "JMD" | "JOD" | "JPY" | "KES" | "KGS" | "KHR" | "KMF" | "KPW" | "KRW" | "KWD" | "KYD" | "KZT" | "LAK" | "LBP" | "LKR" | "LRD" | "LSL" | "LYD" | "MAD" | "MDL" | "MGA" | "MKD" | "MMK" | "MNT" | "MOP" | "MRU" | "MUR" | "MVR" | "MWK" | "MXN" | "MYR" | "MZN" | "NAD" | "NGN" | "NIO" | "NOK" | "NPR" | "NZD" | "OMR" | "PAB" | "PEN" | "PGK" | "PHP" | "PKR" | "PLN" | "PYG" | "QAR" | "RON" | "RSD" | "RUB" | "RWF" | "SAR" | "SBD" | "SCR" | "SDG" | "SEK" | "SGD" | "SHP" | "SLE" | "SLL" | "SOS" | "SRD" | "SSP" | "STN" | "SVC" | "SYP" | "SZL" | "THB" | "TJS" | "TMT" | "TND" | "TOP" | "TRY" | "TTD" | "TWD" | "TZS" | "UAH" | "UGX" | "USD" | "UYU" | "UZS" | "VES" | "VND" | "VUV" | "WST" | "XAF" | "XCD" | "XCG" | "XDR" | "XOF" | "XPF" | "XSU" | "YER" | "ZAR" | "ZMW" | "ZWG" | "ZWL";
         StockLevel: number;
         StockReason: string;
         /** @description Incremented by every change; the ETag is derived from it. */
@@ -324,11 +332,7 @@ export interface components {
              * @example 9007199254740993
              */
             amount: string;
-            /**
-             * Format: iso-4217
-             * @example EUR
-             */
-            currency: string;
+            currency: components["schemas"]["Currency"];
         };
         ProductCreate: {
             sku: components["schemas"]["Sku"];
@@ -407,6 +411,43 @@ export interface components {
                 message: string;
             }[];
         };
+        /**
+         * @description One message of the event stream (as OpenAPI 3.2's `itemSchema` would say; the stream
+         *     itself is `text/event-stream`). Besides these, the stream sends `retry:` once and
+         *     `: heartbeat` comments, which carry no event.
+         */
+        StreamMessage: {
+            /** Format: uuid */
+            id: string;
+            event: components["schemas"]["EventType"];
+            data: string;
+        } | {
+            /** @constant */
+            event: "resync";
+            data: string;
+        } | {
+            /** @constant */
+            event: "overflow";
+            data: string;
+        };
+        /** @enum {unknown} */
+        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning";
+        /** @description The CloudEvents 1.0 envelope; `data` of each type is in the AsyncAPI document (`/asyncapi.json`). */
+        CloudEvent: {
+            /** @constant */
+            specversion: "1.0";
+            /** Format: uuid */
+            id: string;
+            source: string;
+            type: components["schemas"]["EventType"];
+            /** Format: date-time */
+            time: string;
+            subject: string;
+            /** @constant */
+            datacontenttype: "application/json";
+            dataschema: string;
+            data: Record<string, never>;
+        };
         EventRates: {
             /** Format: date-time */
             from: string;
@@ -418,7 +459,7 @@ export interface components {
                  * @description Start of the minute (event time).
                  */
                 minute: string;
-                type: string;
+                type: components["schemas"]["EventType"];
                 count: number;
             }[];
         };
@@ -507,9 +548,23 @@ export interface components {
             status: "ready" | "degraded" | "unready";
             checks: {
                 /** @enum {unknown} */
-                database?: "up" | "down";
-                publisher?: {
-                    [key: string]: unknown;
+                database: "up" | "down";
+                publisher: {
+                    /** @enum {unknown} */
+                    worker: "starting" | "running" | "restarting" | "stopped";
+                    /** @description Whether this instance's relay holds the publishing lock. */
+                    leader: boolean;
+                    /** @enum {unknown} */
+                    broker: "unknown" | "connected" | "unreachable";
+                    /** @description Outbox rows not yet published. */
+                    backlog: number;
+                    oldest_pending_seconds: number;
+                    published_total: number;
+                    last_error: string | null;
+                    /** Format: date-time */
+                    last_error_at: string | null;
+                    /** Format: date-time */
+                    last_published_at: string | null;
                 };
             };
         };
@@ -799,7 +854,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": string;
+                    "text/event-stream": components["schemas"]["StreamMessage"];
                 };
             };
             400: components["responses"]["ValidationFailed"];

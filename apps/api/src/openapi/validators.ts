@@ -6,8 +6,6 @@ import type { FastifySchemaCompiler } from 'fastify';
 const Ajv2020 = Ajv2020Module.default ?? Ajv2020Module;
 const addFormats = addFormatsModule.default ?? addFormatsModule;
 
-const iso4217Codes = new Set(Intl.supportedValuesOf('currency'));
-
 type JsonObject = Record<string, unknown>;
 
 function createAjv(coerceTypes: boolean | 'array') {
@@ -24,7 +22,6 @@ function createAjv(coerceTypes: boolean | 'array') {
     verbose: true,
   });
   addFormats(ajv);
-  ajv.addFormat('iso-4217', { type: 'string', validate: (code: string) => iso4217Codes.has(code) });
   return ajv;
 }
 

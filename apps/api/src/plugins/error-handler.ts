@@ -12,7 +12,7 @@ export type AjvIssue = {
   message?: string;
   params: Record<string, unknown>;
   /** The schema holding the failing keyword (present when Ajv runs with `verbose`). */
-  parentSchema?: { properties?: Record<string, unknown> };
+  parentSchema?: { properties?: Record<string, unknown>; examples?: unknown[]; not?: { $ref?: string } };
 };
 
 const LOCATION: Record<string, FieldError['in']> = {
@@ -38,7 +38,17 @@ function messageOf(issue: AjvIssue): string {
   }
   if (issue.keyword === 'dependentRequired') return `is allowed only with ${String(issue.params.missingProperty)}`;
   if (issue.keyword === 'required') return 'is required';
-  if (issue.keyword === 'enum') return `must be one of ${(issue.params.allowedValues as unknown[]).join(', ')}`;
+  if (issue.keyword === 'enum') {
+    const allowed = issue.params.allowedValues as unknown[];
+    const examples = issue.parentSchema?.examples;
+    // A long list (the ISO 4217 codes) is named by its size and a few of its values.
+    return allowed.length <= 12
+      ? `must be one of ${allowed.join(', ')}`
+      : `must be one of ${allowed.length} values (e.g. ${(examples ?? allowed.slice(0, 3)).join(', ')})`;
+  }
+  if (issue.keyword === 'not' && issue.parentSchema?.not?.$ref?.startsWith('UnpairedSurrogate')) {
+    return 'must not hold an unpaired UTF-16 surrogate';
+  }
   if (issue.keyword === 'format') return `must be a valid ${String(issue.params.format)}`;
   if (issue.keyword === 'not' && issue.instancePath.endsWith('/delta')) return 'must not be 0';
   return issue.message ?? issue.keyword;

@@ -6,10 +6,13 @@ import type { ProductRow, StockAdjustmentRow } from './repository.js';
 export type Product = components['schemas']['Product'];
 export type ProductSnapshot = ProductCreatedData['product'];
 export type StockAdjustment = components['schemas']['StockAdjustment'];
+type Currency = components['schemas']['Currency'];
 
 /** The product as the API returns it. */
 export function toProduct(row: ProductRow): Product {
-  return { ...toSnapshot(row), low_stock: isLowStock(row) };
+  // Only codes of the contract's Currency list get into the column (requests are validated).
+  const price = { amount: row.price_amount, currency: row.price_currency as Currency };
+  return { ...toSnapshot(row), price, low_stock: isLowStock(row) };
 }
 
 /** The product as events carry it (the event contract has no derived fields). */
