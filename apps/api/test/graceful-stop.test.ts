@@ -176,31 +176,6 @@ t.test('Ctrl-C under write load: no request fails, every committed event is publ
   t.equal(await exited(second.child), 0);
 });
 
-t.test('a killed API does not leave its database running', embeddedOnly, async (t) => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'herald-killed-'));
-  await chmod(dataDir, 0o755);
-  const port = await findFreePort();
-  const api = startApi({
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    EMBEDDED_POSTGRES_PORT: String(await findFreePort()),
-    EMBEDDED_DYNAMODB_PORT: String(await findFreePort()),
-    EMBEDDED_S3_PORT: String(await findFreePort()),
-  });
-  t.teardown(async () => {
-    if (api.child.exitCode === null && api.child.signalCode === null) process.kill(-api.child.pid!, 'SIGKILL');
-    await exited(api.child);
-    await rm(dataDir, { recursive: true, force: true });
-  });
-  await waitForLive(api, `http://127.0.0.1:${port}`);
-  const postmasterPid = Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
-
-  process.kill(-api.child.pid!, 'SIGKILL');
-  await exited(api.child);
-  await eventually(async () => !isAlive(postmasterPid), 30_000, 100);
-  t.pass('PostgreSQL stopped once the API was gone');
-});
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
