@@ -16,6 +16,8 @@ import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { eventually, onRealBroker, validProduct } from './helpers/herald.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+// Two start-ups of the whole system and one of its database alone: minutes on a busy machine.
+t.setTimeout(360_000);
 const CLIENTS = 6;
 /** Products created before the signal, so that the API is busy writing when it comes. */
 const CREATED_BEFORE_SIGNAL = 150;
