@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { createBackoff } from './backoff.js';
 import { deadLetterTopic } from './dead-letter-records.js';
 import { createDeadLetterSender } from './dead-letter-sender.js';
@@ -27,6 +28,8 @@ export async function startConsumer(
 
   const stopping = new AbortController();
   const { signal } = stopping;
+  // Every handler in flight (one batch per partition, each with its own requests) listens to it.
+  setMaxListeners(0, signal);
   const backoff = createBackoff(settings.initialBackoffMs, settings.maxBackoffMs);
   const recentIds = createRecentIds(settings.recentIdsCapacity);
   const counters: ConsumerStats = {
