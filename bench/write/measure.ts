@@ -149,6 +149,9 @@ export async function measureVariant(variant: VariantName, round: number, contex
   const loadBefore = loadavg()[0]!;
   const databaseUrl = await infra.createDatabase(`bench_write_${id}`);
   const db = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: 'herald-bench-write' });
+  // An idle connection that PostgreSQL ends (it is being stopped, e.g. on Ctrl-C) must not end the
+  // run by itself: the next query reports the problem where it matters.
+  db.on('error', () => {});
   try {
     // Herald migrates its database itself; the others get the very same schema.
     if (!isHerald(variant)) await migrateUp(databaseUrl, silentMigrationLog);

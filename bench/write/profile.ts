@@ -23,6 +23,9 @@ export async function profileHerald(context: MeasureContext, top: number, keepDi
   const id = `profile_${context.runId}`;
   const databaseUrl = await context.infra.createDatabase(`bench_write_${id}`);
   const db = new pg.Pool({ connectionString: databaseUrl, max: 1, application_name: 'herald-bench-write' });
+  // An idle connection that PostgreSQL ends (it is being stopped, e.g. on Ctrl-C) must not end the
+  // run by itself: the next query reports the problem where it matters.
+  db.on('error', () => {});
   try {
     const server = await startServer('herald-embedded', {
       databaseUrl,

@@ -4,7 +4,7 @@
  * baselines. `--profile` instead profiles Herald under the same load. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { KAFKA_VERSION, startDynamoDbLocal, type DynamoDbLocal } from '@herald/stack';
 import pg from 'pg';
 import { startInfrastructure, type Infrastructure } from '../publish/infra.js';
@@ -36,14 +36,19 @@ const runId = startedAt.getTime().toString(36);
 const log = (message: string) => process.stderr.write(`[bench:write ${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)}s] ${message}\n`);
 
 let infra: Infrastructure | undefined;
+let postgresDataDir: string | undefined;
 let dynamoDb: DynamoDbLocal | undefined;
 /**
  * publish/infra.ts ends its admin pool and stops PostgreSQL right after: a pooled connection that
  * is still closing then receives PostgreSQL's "terminating connection" (57P01) with no error
- * listener left, which would end this process with a stack trace. While we stop the server
- * ourselves that is expected, and only that error is ignored.
+ * listener left, which would end this process with a stack trace (so does Ctrl-C in a terminal,
+ * which signals PostgreSQL too). While everything is being stopped that is expected, and only
+ * that error is ignored.
  */
+let tolerating = false;
 function tolerateTerminatedConnections() {
+  if (tolerating) return;
+  tolerating = true;
   process.on('uncaughtException', (error) => {
     if ((error as { code?: string }).code === '57P01') return;
     log(`failed while stopping: ${error.stack ?? error}`);
@@ -52,15 +57,26 @@ function tolerateTerminatedConnections() {
   });
 }
 
-async function stopEverything() {
-  await stopAllProcesses();
-  await dynamoDb?.stop().catch(() => {});
-  tolerateTerminatedConnections();
-  await infra?.stop();
+let stopping: Promise<void> | undefined;
+let interrupted = false;
+/** Stops what the run started, once, whoever asks first (the end of the run or a signal). */
+function stopEverything(): Promise<void> {
+  stopping ??= (async () => {
+    // From here on PostgreSQL may go at any moment (on Ctrl-C it gets the signal too).
+    tolerateTerminatedConnections();
+    await stopAllProcesses();
+    await dynamoDb?.stop().catch(() => {});
+    await infra?.stop();
+    // publish/infra.ts removes the data directory only after stopping the server itself; a server
+    // that was already gone (Ctrl-C in a terminal signals it too) leaves the directory behind.
+    if (postgresDataDir) await rm(postgresDataDir, { recursive: true, force: true });
+  })();
+  return stopping;
 }
 // Ctrl-C: servers, pgbench, Kafka, DynamoDB Local and PostgreSQL are processes of their own.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping everything this run started`);
     void stopEverything().finally(() => process.exit(130));
   });
@@ -86,7 +102,9 @@ async function probePostgres(): Promise<{ postmaster: number; version: string }>
   await client.connect();
   try {
     const { rows } = await client.query<{ server_version: string }>('SHOW server_version');
-    return { postmaster: findPostmaster(Number(new URL(url).port)), version: rows[0]!.server_version };
+    const postmaster = findPostmaster(Number(new URL(url).port));
+    postgresDataDir = postmaster.dataDir;
+    return { postmaster: postmaster.pid, version: rows[0]!.server_version };
   } finally {
     await client.end();
   }
@@ -170,7 +188,8 @@ async function main() {
 try {
   await main();
 } catch (error) {
-  log(`failed: ${(error as Error).stack ?? error}`);
+  // Once interrupted, whatever was under way fails because its processes are being stopped.
+  if (!interrupted) log(`failed: ${(error as Error).stack ?? error}`);
   process.exitCode = 1;
 } finally {
   log('stopping everything this run started');
