@@ -32,7 +32,7 @@ export interface PipelineResult {
 }
 
 const POLL_MS = 25;
-const CONSUMER_GROUPS = 2; // notifier, analytics
+const CONSUMER_GROUPS = ['notifier', 'analytics'];
 
 async function outboxState(db: pg.Pool): Promise<{ pending: number; published: number; processed: number }> {
   const { rows } = await db.query<{ pending: number; published: number; processed: number }>(
@@ -47,8 +47,12 @@ async function consumerLag(apiUrl: string): Promise<number> {
   const response = await fetch(`${apiUrl}/api/v1/analytics/consumer-lag`, { signal: AbortSignal.timeout(5_000) });
   if (!response.ok) throw new Error(`consumer-lag answered ${response.status}: ${await response.text()}`);
   const body = (await response.json()) as { groups: Array<{ group: string; lag: number }> };
-  if (body.groups.length !== CONSUMER_GROUPS) throw new Error(`consumer-lag reported ${body.groups.length} groups, expected ${CONSUMER_GROUPS}`);
-  return body.groups.reduce((total, group) => total + group.lag, 0);
+  // Group ids carry the deployment's topic prefix.
+  const groups = CONSUMER_GROUPS.map((name) => body.groups.find((group) => group.group.endsWith(name)));
+  if (groups.some((group) => group === undefined)) {
+    throw new Error(`consumer-lag should report the groups ${CONSUMER_GROUPS.join(' and ')}; it reported ${JSON.stringify(body.groups.map((g) => g.group))}`);
+  }
+  return groups.reduce((total, group) => total + group!.lag, 0);
 }
 
 export async function pipelineState(db: pg.Pool, apiUrl: string): Promise<PipelineState> {
