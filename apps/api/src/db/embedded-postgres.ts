@@ -17,7 +17,7 @@ const DATABASE = 'herald';
 const HOST_FILE = fileURLToPath(new URL('./embedded-postgres-host.ts', import.meta.url));
 /** Long enough for a first start (initdb) on a slow machine. */
 const START_TIMEOUT_MS = 120_000;
-/** A fast shutdown takes well under a second; after this the host is told by signal instead. */
+/** A fast shutdown takes well under a second. */
 const STOP_TIMEOUT_MS = 30_000;
 const ORPHAN_STOP_TIMEOUT_MS = 30_000;
 
@@ -86,9 +86,11 @@ function whenReady(host: ChildProcess): Promise<void> {
 }
 
 function stopHost(host: ChildProcess): Promise<void> {
-  if (host.exitCode !== null || host.signalCode !== null) return Promise.resolve();
+  // Never started (spawn failed), or gone already.
+  if (host.pid === undefined || host.exitCode !== null || host.signalCode !== null) return Promise.resolve();
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(() => host.kill('SIGTERM'), STOP_TIMEOUT_MS);
+    // A slow shutdown (a long checkpoint) does not hold the API: the host finishes it on its own.
+    const timer = setTimeout(resolve, STOP_TIMEOUT_MS);
     host.once('exit', () => {
       clearTimeout(timer);
       resolve();
