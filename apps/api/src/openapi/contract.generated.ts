@@ -632,7 +632,7 @@ export interface components {
     };
     requestBodies: never;
     headers: {
-        /** @description Version of the product, for If-Match / If-None-Match. */
+        /** @description Version of the product, for If-Match / If-None-Match; a strong tag holding the version. */
         ETag: string;
     };
     pathItems: never;
@@ -687,7 +687,7 @@ export interface operations {
             201: {
                 headers: {
                     ETag: components["headers"]["ETag"];
-                    /** @description URL of the new product. */
+                    /** @description Path of the new product. */
                     Location?: string;
                     [name: string]: unknown;
                 };
