@@ -18,7 +18,8 @@ import { createEmbeddedConsumer, type EmbeddedConsumer } from './embedded-consum
 import { createGroupCoordinator, type GroupCoordinator } from './group-coordinator.js';
 import { partitionForKey } from './murmur2.js';
 import { openOffsetStore, type OffsetStore } from './offset-store.js';
-import { openPartitionLog, type PartitionLog } from './partition-log.js';
+import { createPartitionLog, readPartitionFile, type PartitionLog } from './partition-log.js';
+import { createMemoryJournal, openRecordJournal, type RecordJournal } from './record-journal.js';
 import { createStorage } from './storage.js';
 import { serveTransportPort } from './transport-port.js';
 
@@ -26,7 +27,10 @@ export interface EmbeddedBrokerOptions {
   /** Keeps topics, records and committed offsets across restarts; memory only when absent. */
   dataDir?: string;
   logger?: TransportLogger;
-  /** fsync every append (survives power loss, not just a process crash). Default false. */
+  /**
+   * fdatasync every write of the record journal before acknowledging it (survives power loss and
+   * OS crashes, not just a crash of the process). Default false.
+   */
   fsync?: boolean;
 }
 
@@ -93,27 +97,30 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Embed
   let nextMemberId = 1;
   let adminQueue: Promise<unknown> = Promise.resolve();
   let offsets: OffsetStore | undefined;
+  let journal: RecordJournal | undefined;
   let coordinator: GroupCoordinator | undefined;
 
   async function openLogs(topic: string, partitions: number): Promise<PartitionLog[]> {
-    const opened = await Promise.allSettled(
-      Array.from({ length: partitions }, (_, partition) =>
-        openPartitionLog({ topic, partition, file: storage?.partitionFile(topic, partition), fsync: options.fsync }),
-      ),
+    return Promise.all(
+      Array.from({ length: partitions }, async (_, partition) => {
+        const log = createPartitionLog(topic, partition);
+        if (storage) log.push(await readPartitionFile(storage.partitionFile(topic, partition)));
+        return log;
+      }),
     );
-    const logs = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    const failure = opened.find((result) => result.status === 'rejected');
-    if (failure) {
-      await Promise.all(logs.map((log) => log.close()));
-      throw failure.reason;
-    }
-    return logs;
   }
 
   const ready = (async () => {
     for (const topic of (await storage?.listTopics()) ?? []) {
       topics.set(topic.name, await openLogs(topic.name, topic.partitions));
     }
+    journal = storage
+      ? await openRecordJournal({
+          file: storage.journalFile,
+          fsync: options.fsync ?? false,
+          logOf: (topic, partition) => topics.get(topic)?.[partition],
+        })
+      : createMemoryJournal();
     offsets = await openOffsetStore(storage);
     coordinator = createGroupCoordinator({
       partitionsOf: (topic) => topics.get(topic) ?? [],
@@ -156,7 +163,7 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Embed
       if (batch) batch.push(message);
       else batches.set(log, [message]);
     }
-    await Promise.all([...batches].map(([log, batch]) => log.append(batch)));
+    await journal!.append(batches);
   }
 
   async function consumerLag(groupId: string, names: string[]): Promise<PartitionLag[]> {
@@ -292,7 +299,7 @@ export function createEmbeddedBroker(options: EmbeddedBrokerOptions = {}): Embed
         await Promise.all([...runningConsumers].map((consumer) => consumer.stop()));
         await offsets?.flush();
         await adminQueue;
-        await Promise.all([...topics.values()].flat().map((log) => log.close()));
+        await journal?.close();
       } finally {
         if (dataDir !== undefined) dataDirsInUse.delete(dataDir);
       }

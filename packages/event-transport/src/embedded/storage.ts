@@ -6,8 +6,11 @@ import { TransportError } from '../errors.js';
  * On-disk layout of an embedded broker's data directory:
  *
  *   <dataDir>/topics/<topic>/topic.json      {"partitions": N}
- *   <dataDir>/topics/<topic>/<p>.ndjson      one stored record per line, in offset order
+ *   <dataDir>/records.ndjson                 the journal: one stored record per line, with its
+ *                                            topic, partition and offset, in the order stored
  *   <dataDir>/offsets.json                   {"<group>": {"<topic>": {"<p>": nextOffset}}}
+ *   <dataDir>/topics/<topic>/<p>.ndjson      the earlier layout, one file per partition: read
+ *                                            (its records come first), never written any more
  *
  * Topic names are restricted to Kafka's character set, so they are safe as directory names.
  * JSON files are replaced atomically (temp file + rename) so a crash leaves the old or the new
@@ -15,6 +18,7 @@ import { TransportError } from '../errors.js';
  */
 export interface Storage {
   readonly dataDir: string;
+  readonly journalFile: string;
   listTopics(): Promise<Array<{ name: string; partitions: number }>>;
   createTopic(name: string, partitions: number): Promise<void>;
   partitionFile(topic: string, partition: number): string;
@@ -42,6 +46,7 @@ export function createStorage(dataDir: string): Storage {
 
   return {
     dataDir,
+    journalFile: join(dataDir, 'records.ndjson'),
 
     async listTopics() {
       await mkdir(topicsDir, { recursive: true });
