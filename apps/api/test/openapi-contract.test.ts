@@ -207,6 +207,52 @@ t.test('/asyncapi.json lists no server when the embedded broker is used', async 
   t.strictSame(served, JSON.parse(JSON.stringify(expected)));
 });
 
+type RawOperation = {
+  operationId: string;
+  requestBody?: { content: Record<string, unknown> };
+  parameters?: Array<{ $ref?: string; name?: string; in?: string }>;
+  responses: Record<string, { links?: Record<string, { operationId: string; parameters?: Record<string, string> }> }>;
+};
+const rawOperations = Object.entries(document.paths).flatMap(([path, item]) =>
+  Object.entries(item)
+    .filter(([method]) => METHODS.includes(method))
+    .map(([method, operation]) => ({ path, method, operation: operation as unknown as RawOperation })),
+);
+
+t.test('every operation that reads a body declares 413 and 415; a DELETE, which refuses one, declares 415', async (t) => {
+  for (const { method, operation } of rawOperations) {
+    const statuses = Object.keys(operation.responses);
+    if (operation.requestBody) {
+      t.ok(statuses.includes('413') && statuses.includes('415'), `${operation.operationId} declares 413 and 415`);
+    } else if (method === 'delete') {
+      t.ok(statuses.includes('415'), `${operation.operationId} declares 415`);
+      t.notOk(statuses.includes('413'), `${operation.operationId} never reads a body, so never answers 413`);
+    }
+  }
+});
+
+t.test('every link of openapi.yaml names an operation and parameters that operation has', async (t) => {
+  const byId = new Map(rawOperations.map((entry) => [entry.operation.operationId, entry]));
+  let links = 0;
+  for (const { operation } of rawOperations) {
+    for (const response of Object.values(operation.responses)) {
+      for (const [name, link] of Object.entries(response.links ?? {})) {
+        links++;
+        const target = byId.get(link.operationId);
+        t.ok(target, `${name}: ${link.operationId} exists`);
+        if (!target) continue;
+        const shared = ((document.paths[target.path] as { parameters?: RawOperation['parameters'] }).parameters ?? []);
+        const declared = [...shared, ...(target.operation.parameters ?? [])].map((p) => {
+          const resolved = p.$ref ? (parse(specText).components.parameters[p.$ref.split('/').pop()!] as { name: string; in: string }) : (p as { name: string; in: string });
+          return resolved.in === 'path' || resolved.in === 'query' ? resolved.name : `${resolved.in}.${resolved.name}`;
+        });
+        for (const parameter of Object.keys(link.parameters ?? {})) t.ok(declared.includes(parameter), `${name}: ${link.operationId} has ${parameter}`);
+      }
+    }
+  }
+  t.ok(links >= 7, `${links} links`);
+});
+
 t.test('contract.generated.ts is exactly what openapi-typescript makes of openapi.yaml', async (t) => {
   const generatedPath = fileURLToPath(new URL('../src/openapi/contract.generated.ts', import.meta.url));
   const expected = `${COMMENT_HEADER}${astToString(await openapiTS(pathToFileURL(defaultSpecPath)))}`;
