@@ -401,7 +401,7 @@ export interface components {
             type: string;
             title: string;
             status: number;
-            detail?: string;
+            detail: string;
             instance?: string;
             errors?: {
                 /** @enum {unknown} */
