@@ -80,7 +80,9 @@ export async function buildApp(
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // While closing, a request that has already reached this instance is served, not turned away
+    // with a 503: the database and the publisher stop only after the HTTP server has drained.
+    return503OnClosing: false,
     // Errors Fastify raises before routing (e.g. a badly encoded URL) get the same problem bodies.
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, toProblem(error, request)),
     // Requests Node's HTTP parser refuses (bad request line or header, headers too large) too.
