@@ -141,7 +141,7 @@ t.test(
         isTransient: isDependencyDown,
         handleBatch,
         handle: async (event, { attempt }) => {
-          tries.push(`${event.data.product?.name ?? event.id}#${attempt}`);
+          tries.push(`${'product' in event.data ? event.data.product.name : event.id}#${attempt}`);
           if (event.id === poison.id) throw new Error('price list is corrupt');
         },
       },

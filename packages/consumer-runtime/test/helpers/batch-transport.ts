@@ -63,7 +63,7 @@ export function batchTransportDouble(topic = 'herald.products'): BatchTransportD
       return batchOptions;
     },
     records(values, partition = 0) {
-      return values.map((value) => {
+      return values.map((value): DeliveredRecord => {
         const offset = nextOffsets.get(partition) ?? 0;
         nextOffsets.set(partition, offset + 1);
         const event = typeof value === 'string' ? undefined : value;
