@@ -117,6 +117,7 @@ export async function openRecordJournal(options: RecordJournalOptions): Promise<
 
   return {
     append(batches) {
+      if (batches.size === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         queue.push({ batches, resolve, reject });
         writing ??= drain();

@@ -74,8 +74,8 @@ export function serveTransportPort(port: MessagePort, context: TransportPortCont
       consumers.delete(consumerId);
       throw error;
     }
-    // The worker went away while the consumer was joining: leave at once.
-    if (closed) await stopAll();
+    // The worker went away, or stopped this consumer, while it was joining: leave at once.
+    if (consumers.get(consumerId) !== consumer) await consumer.stop();
   }
 
   /** Pushes a batch to the worker; resolves with the count it reports handled. */
