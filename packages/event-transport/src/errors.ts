@@ -15,7 +15,10 @@ export const TRANSPORT_ERROR_CODES = [
   'ERR_TRANSPORT_INVALID_TOPIC',
   /** A message whose key, value or headers are not strings. */
   'ERR_TRANSPORT_INVALID_MESSAGE',
-  /** A consumer's run() was called twice, or a consumer could not join its group. */
+  /**
+   * A consumer's run() was called twice, a consumer could not join its group, or runBatches() was
+   * given an invalid maxBatchSize (a batch handler's invalid count is logged with it too).
+   */
   'ERR_TRANSPORT_CONSUMER_FAILED',
   /** An admin operation (topic creation, offsets lookup) failed. */
   'ERR_TRANSPORT_ADMIN_FAILED',
