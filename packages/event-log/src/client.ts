@@ -17,7 +17,7 @@ export interface EventLogClientOptions {
  * transient error instead of hanging a handler.
  */
 export function createEventLogClient(options: EventLogClientOptions): DynamoDBClient {
-  return new DynamoDBClient({
+  const client = new DynamoDBClient({
     region: options.region,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -27,4 +27,9 @@ export function createEventLogClient(options: EventLogClientOptions): DynamoDBCl
       requestTimeout: options.requestTimeoutMs ?? 5_000,
     },
   });
+  // The SDK's logger middleware copies every request and response through the schema's
+  // sensitive-data filter to hand them to a logger that, unconfigured, drops them: a cost on every
+  // batch of the event log's hot path for nothing. Errors still reach the caller as they are.
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
 }

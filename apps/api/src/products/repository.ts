@@ -64,13 +64,17 @@ export function insertProduct(product: ProductRow, events: HeraldEvent[]): Singl
 }
 
 export async function findProduct(db: Queryable, id: string): Promise<ProductRow | undefined> {
-  const { rows } = await db.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = $1`, [id]);
+  const { rows } = await db.query<ProductRow>({ name: 'products-find', text: `SELECT ${COLUMNS} FROM products WHERE id = $1`, values: [id] });
   return rows[0];
 }
 
 /** Reads the row and holds its lock until the transaction ends, serializing writers of one product. */
 export async function lockProduct(client: PoolClient, id: string): Promise<ProductRow | undefined> {
-  const { rows } = await client.query<ProductRow>(`SELECT ${COLUMNS} FROM products WHERE id = $1 FOR UPDATE`, [id]);
+  const { rows } = await client.query<ProductRow>({
+    name: 'products-lock',
+    text: `SELECT ${COLUMNS} FROM products WHERE id = $1 FOR UPDATE`,
+    values: [id],
+  });
   return rows[0];
 }
 
@@ -142,13 +146,17 @@ export async function listProducts(
   db: Queryable,
   options: { limit: number; afterId?: string; lowStock?: boolean },
 ): Promise<ProductRow[]> {
-  const filter = LOW_STOCK_FILTER[options.lowStock === undefined ? 'any' : options.lowStock ? 'low' : 'healthy'];
-  const { rows } = await db.query<ProductRow>(
-    `SELECT ${COLUMNS} FROM products
-     WHERE ($1::uuid IS NULL OR id > $1) ${filter}
+  const filterName = options.lowStock === undefined ? 'any' : options.lowStock ? 'low' : 'healthy';
+  // Prepared statements, one per shape: the first page and the following ones are separate
+  // statements, so that a generic plan still starts its index scan at the cursor.
+  const after = options.afterId !== undefined;
+  const { rows } = await db.query<ProductRow>({
+    name: `products-list-${filterName}-${after ? 'after' : 'first'}`,
+    text: `SELECT ${COLUMNS} FROM products
+     WHERE ${after ? 'id > $2' : 'true'} ${LOW_STOCK_FILTER[filterName]}
      ORDER BY id
-     LIMIT $2`,
-    [options.afterId ?? null, options.limit],
-  );
+     LIMIT $1`,
+    values: after ? [options.limit, options.afterId] : [options.limit],
+  });
   return rows;
 }

@@ -166,12 +166,13 @@ export class OutboxRelay {
   private async publishBatch(): Promise<boolean> {
     const { pool, batchSize, maxMessageBytes } = this.options;
     this.nudged = false;
-    const { rows } = await pool.query<OutboxRow>(
-      `SELECT position, event_id, topic, message_key, payload::text AS payload
+    const { rows } = await pool.query<OutboxRow>({
+      name: 'outbox-pending',
+      text: `SELECT position, event_id, topic, message_key, payload::text AS payload
        FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL
        ORDER BY position LIMIT $1`,
-      [batchSize],
-    );
+      values: [batchSize],
+    });
     if (rows.length === 0) return true;
 
     const sendable: OutboxRow[] = [];
@@ -196,9 +197,11 @@ export class OutboxRelay {
           .catch(() => {});
         throw error;
       }
-      await pool.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE position = ANY($1::bigint[])', [
-        positions,
-      ]);
+      await pool.query({
+        name: 'outbox-mark-published',
+        text: 'UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE position = ANY($1::bigint[])',
+        values: [positions],
+      });
       this.status.publishedTotal += sendable.length;
       this.status.batchesTotal += 1;
       this.status.lastPublishedAt = new Date().toISOString();
