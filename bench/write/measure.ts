@@ -8,7 +8,7 @@ import { runPgbench } from './pgbench.js';
 import { pipelineState, waitForPipeline, type PipelineResult } from './pipeline.js';
 import type { ServerProcess } from './processes.js';
 import { runReadLoad, type ReadKind } from './reads.js';
-import { isHerald, measuresReads, startServer, type EventLogStore, type VariantName } from './variants.js';
+import { drainOf, isHerald, measuresReads, startServer, type Drain, type EventLogStore, type VariantName } from './variants.js';
 
 export interface MeasureOptions {
   connections: number;
@@ -39,12 +39,18 @@ export interface Phase {
 export interface WritePhase extends Phase {
   /** Outbox rows committed from load start until the end (drained or timed out). */
   written: number;
-  /** Herald: from load start until the pipeline drained (or the timeout); the others: the load. */
+  /**
+   * Herald: from load start until the pipeline drained (or the timeout), the outbox alone when no
+   * consumer runs (A′); the others: the load.
+   */
   cpuThroughDrain: CpuWindow;
   /** Load start until the end of the drain, monotonic microseconds: the span a CPU profile is cut to. */
   window: [number, number];
-  /** Herald only. */
-  pipeline: (PipelineResult & { loadSeconds: number; consumed: number; sustainedPerSecond: number }) | null;
+  /**
+   * Herald only. `consumed` and `sustainedPerSecond` (events analytics applied, and their rate over
+   * load + drain) are null when no consumer runs.
+   */
+  pipeline: (PipelineResult & { loadSeconds: number; consumed: number | null; sustainedPerSecond: number | null }) | null;
 }
 
 export interface VariantResult {
@@ -83,21 +89,26 @@ async function measurePgbench(databaseUrl: string, db: pg.Pool, context: Measure
   return { load, cpu, cpuThroughDrain: cpu, written: (await countOutbox(db)) - before, window, pipeline: null };
 }
 
-/** Warm-up, measured write load and, for Herald, the wait until its pipeline has caught up. */
-export async function measureWrites(server: ServerProcess, db: pg.Pool, herald: boolean, id: string, context: MeasureContext) {
+/**
+ * Warm-up, measured write load and, for Herald, the wait until its pipeline has caught up (`drain`:
+ * the consumers too, or the outbox alone when none runs).
+ */
+export async function measureWrites(server: ServerProcess, db: pg.Pool, drain: Drain, id: string, context: MeasureContext) {
   const { options } = context;
   const common = { url: server.url, connections: options.connections, kind: 'create-products' } as const;
+  const herald = drain !== 'none';
+  const consumers = drain === 'consumers';
   let warmupDrained: boolean | null = null;
   if (options.warmupSeconds > 0) {
     await runLoad({ ...common, durationSeconds: options.warmupSeconds, skuPrefix: `${id}-warmup` });
   }
   if (herald) {
     const now = Date.now();
-    warmupDrained = (await waitForPipeline(db, server.url, now, now + options.drainTimeoutSeconds * 1000)).drained;
+    warmupDrained = (await waitForPipeline(db, server.url, now, now + options.drainTimeoutSeconds * 1000, consumers)).drained;
   }
 
   const before = await countOutbox(db);
-  const consumedBefore = herald ? (await pipelineState(db, server.url)).processed : 0;
+  const consumedBefore = consumers ? (await pipelineState(db, server.url)).processed : 0;
   const start = sample(server, context);
   const windowStart = monotonicMicros();
   const loadStart = Date.now();
@@ -107,13 +118,13 @@ export async function measureWrites(server: ServerProcess, db: pg.Pool, herald: 
   let pipeline: WritePhase['pipeline'] = null;
   let end = afterLoad;
   if (herald) {
-    const result = await waitForPipeline(db, server.url, loadEnd, loadEnd + options.drainTimeoutSeconds * 1000);
+    const result = await waitForPipeline(db, server.url, loadEnd, loadEnd + options.drainTimeoutSeconds * 1000, consumers);
     end = sample(server, context);
     const loadSeconds = (loadEnd - loadStart) / 1000;
-    const consumed = result.atEnd.processed - consumedBefore;
+    const consumed = consumers ? result.atEnd.processed - consumedBefore : null;
     // Not drained: what went all the way through over load + the whole timeout.
     const throughSeconds = loadSeconds + (result.drainSeconds ?? options.drainTimeoutSeconds);
-    pipeline = { ...result, loadSeconds, consumed, sustainedPerSecond: consumed / throughSeconds };
+    pipeline = { ...result, loadSeconds, consumed, sustainedPerSecond: consumed === null ? null : consumed / throughSeconds };
   }
   const writes: WritePhase = {
     load,
@@ -169,7 +180,7 @@ export async function measureVariant(variant: VariantName, round: number, contex
       throw new Error(`${variant} could not start: ${(error as Error).message}`);
     });
     try {
-      const { writes, warmupDrained } = await measureWrites(server, db, isHerald(variant), id, context);
+      const { writes, warmupDrained } = await measureWrites(server, db, drainOf(variant), id, context);
       const reads = measuresReads(variant) ? await measureReads(server, db, context) : null;
       return { variant, round, loadAverage: { before: loadBefore, after: loadavg()[0]! }, warmupDrained, writes, reads };
     } finally {

@@ -11,20 +11,29 @@ export interface PipelineState {
   pending: number;
   /** Outbox rows published so far. */
   published: number;
-  /** Summed over the notifier and analytics groups; null when not asked (outbox not empty yet). */
+  /**
+   * Summed over the notifier and analytics groups; null when not asked (outbox not empty yet, or
+   * no consumer runs).
+   */
   lag: number | null;
   /** Events analytics has applied (rows of analytics.processed_events). */
   processed: number;
 }
 
 export interface PipelineResult {
+  /** Whether the consumers ran and were waited for; without them the drain is the outbox's. */
+  consumers: boolean;
   /** From the end of the load until the outbox had no unpublished row; null if it never had. */
   outboxDrainSeconds: number | null;
-  /** From the end of the load until analytics had applied every published event; null if it never had. */
+  /**
+   * From the end of the load until analytics had applied every published event; null if it never
+   * had, or if no consumer runs.
+   */
   analyticsDrainSeconds: number | null;
   /**
    * From the end of the load until the outbox was empty, both consumer groups had lag 0 and
-   * analytics had applied every published event; null if that did not happen before the timeout.
+   * analytics had applied every published event (without consumers: until the outbox was empty);
+   * null if that did not happen before the timeout.
    */
   drainSeconds: number | null;
   drained: boolean;
@@ -64,8 +73,16 @@ export async function pipelineState(db: pg.Pool, apiUrl: string): Promise<Pipeli
  * Polls until the pipeline has caught up with every write or `deadline` (epoch ms) passes.
  * Times are measured from `loadEnd` (epoch ms). The consumer lag is asked for only once the
  * outbox is empty, so the polling costs the API next to nothing while the backlog drains.
+ * With `consumers` false (no consumer group runs), the outbox emptied is the end: neither
+ * analytics nor the consumer lag is waited for.
  */
-export async function waitForPipeline(db: pg.Pool, apiUrl: string, loadEnd: number, deadline: number): Promise<PipelineResult> {
+export async function waitForPipeline(
+  db: pg.Pool,
+  apiUrl: string,
+  loadEnd: number,
+  deadline: number,
+  consumers = true,
+): Promise<PipelineResult> {
   let outboxEmptySince: number | undefined;
   let analyticsDoneSince: number | undefined;
   const since = (at: number | undefined) => (at === undefined ? null : Math.max(0, (at - loadEnd) / 1000));
@@ -74,6 +91,21 @@ export async function waitForPipeline(db: pg.Pool, apiUrl: string, loadEnd: numb
     const now = Date.now();
     if (state.pending > 0) outboxEmptySince = undefined;
     else outboxEmptySince ??= now;
+    if (!consumers) {
+      if (state.pending === 0 || now >= deadline) {
+        const outboxDrainSeconds = since(outboxEmptySince);
+        return {
+          consumers,
+          outboxDrainSeconds,
+          analyticsDrainSeconds: null,
+          drainSeconds: outboxDrainSeconds,
+          drained: state.pending === 0,
+          atEnd: state,
+        };
+      }
+      await sleep(POLL_MS);
+      continue;
+    }
     if (state.pending > 0 || state.processed < state.published) analyticsDoneSince = undefined;
     else analyticsDoneSince ??= now;
     if (state.pending === 0 && state.processed >= state.published) {
@@ -81,6 +113,7 @@ export async function waitForPipeline(db: pg.Pool, apiUrl: string, loadEnd: numb
       // The inbox count can reach the published count while a notifier commit is still due.
       if (state.lag === 0) {
         return {
+          consumers,
           outboxDrainSeconds: since(outboxEmptySince),
           analyticsDrainSeconds: since(analyticsDoneSince),
           drainSeconds: since(Date.now()),
@@ -92,6 +125,7 @@ export async function waitForPipeline(db: pg.Pool, apiUrl: string, loadEnd: numb
     if (now >= deadline) {
       state.lag ??= await consumerLag(apiUrl).catch(() => null);
       return {
+        consumers,
         outboxDrainSeconds: since(outboxEmptySince),
         analyticsDrainSeconds: since(analyticsDoneSince),
         drainSeconds: null,

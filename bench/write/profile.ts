@@ -37,7 +37,7 @@ export async function profileHerald(context: MeasureContext, top: number, keepDi
     });
     let writes: WritePhase;
     try {
-      ({ writes } = await measureWrites(server, db, true, id, context));
+      ({ writes } = await measureWrites(server, db, 'consumers', id, context));
     } finally {
       await server.stop();
     }

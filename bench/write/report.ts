@@ -24,12 +24,14 @@ export interface VariantSummary {
   /** CPU over load + drain for Herald, over the load for the others. */
   writes: PhaseSummary;
   written: number;
+  /** Herald only; without consumers (A′) the drain is the outbox's and the consumer figures are null. */
   pipeline: {
+    consumers: boolean;
     outboxDrainSeconds: number | null;
     analyticsDrainSeconds: number | null;
     drainSeconds: number | null;
     undrainedRounds: number;
-    sustainedPerSecond: number;
+    sustainedPerSecond: number | null;
   } | null;
   reads: Record<ReadKind, PhaseSummary> | null;
 }
@@ -102,6 +104,8 @@ export function summarize(results: VariantResult[]): VariantSummary[] {
     const rounds = results.filter((result) => result.variant === variant);
     const pipelines = rounds.flatMap((result) => (result.writes.pipeline ? [result.writes.pipeline] : []));
     const drained = pipelines.filter((p) => p.drained);
+    const consumers = pipelines.some((p) => p.consumers);
+    const sustained = pipelines.flatMap((p) => (p.sustainedPerSecond === null ? [] : [p.sustainedPerSecond]));
     const withReads = rounds.flatMap((result) => (result.reads ? [result.reads] : []));
     return {
       variant,
@@ -112,11 +116,12 @@ export function summarize(results: VariantResult[]): VariantSummary[] {
         pipelines.length === 0
           ? null
           : {
+              consumers,
               outboxDrainSeconds: drained.length > 0 ? median(drained.map((p) => p.outboxDrainSeconds!)) : null,
-              analyticsDrainSeconds: drained.length > 0 ? median(drained.map((p) => p.analyticsDrainSeconds!)) : null,
+              analyticsDrainSeconds: consumers && drained.length > 0 ? median(drained.map((p) => p.analyticsDrainSeconds!)) : null,
               drainSeconds: drained.length > 0 ? median(drained.map((p) => p.drainSeconds!)) : null,
               undrainedRounds: pipelines.length - drained.length,
-              sustainedPerSecond: median(pipelines.map((p) => p.sustainedPerSecond)),
+              sustainedPerSecond: sustained.length > 0 ? median(sustained) : null,
             },
       reads:
         withReads.length === 0
@@ -153,9 +158,22 @@ export function computeChecks(results: VariantResult[], summaries: VariantSummar
   const minimal = find('minimal-prepared');
   const writesOf = (result: VariantResult) => result.writes.load.requestsPerSecond;
 
-  for (const [variant, transport] of [['herald-embedded', 'embedded'], ['herald-kafka', 'Kafka']] as const) {
+  for (const [variant, transport] of [['herald-embedded', 'embedded'], ['herald-embedded-api', null], ['herald-kafka', 'Kafka']] as const) {
     const herald = find(variant);
     if (!herald || !minimal) continue;
+    if (transport === null) {
+      // A′, next to A: the API's own write path, the consumers running elsewhere. Its drain is the
+      // outbox's alone and it has no pipeline rate: the write rate is its one ratio.
+      const writes = ratio(herald.writes.requestsPerSecond, minimal.writes.requestsPerSecond);
+      checks.push({
+        name: 'Herald API write path (consumers elsewhere) writes/s ÷ C',
+        value: writes,
+        perRound: roundRatios(variant, 'minimal-prepared', writesOf),
+        target: `≥ ${WRITE_TARGET}`,
+        met: atLeast(writes, WRITE_TARGET),
+      });
+      continue;
+    }
     const writes = ratio(herald.writes.requestsPerSecond, minimal.writes.requestsPerSecond);
     checks.push({
       name: `Herald ${transport} writes/s ÷ C`,
@@ -226,10 +244,13 @@ const mark = (met: boolean | null) => (met === null ? '' : met ? 'met' : '**not 
 function drainCells(summary: VariantSummary): string[] {
   const pipeline = summary.pipeline;
   if (!pipeline) return ['–', '–', '–', '–'];
-  const drain =
-    pipeline.undrainedRounds === 0
-      ? fixed(pipeline.drainSeconds, 2)
-      : `not drained in ${pipeline.undrainedRounds}/${summary.rounds} rounds` + (pipeline.drainSeconds === null ? '' : ` (others ${fixed(pipeline.drainSeconds, 2)})`);
+  const undrained = (seconds: number | null) =>
+    `not drained in ${pipeline.undrainedRounds}/${summary.rounds} rounds` + (seconds === null ? '' : ` (others ${fixed(seconds, 2)})`);
+  // No consumer runs (A′): the outbox emptied is the whole drain.
+  if (!pipeline.consumers) {
+    return [pipeline.undrainedRounds === 0 ? fixed(pipeline.outboxDrainSeconds, 2) : undrained(pipeline.outboxDrainSeconds), '–', '–', '–'];
+  }
+  const drain = pipeline.undrainedRounds === 0 ? fixed(pipeline.drainSeconds, 2) : undrained(pipeline.drainSeconds);
   return [fixed(pipeline.outboxDrainSeconds, 2), fixed(pipeline.analyticsDrainSeconds, 2), drain, fixed(pipeline.sustainedPerSecond)];
 }
 
@@ -279,16 +300,21 @@ function checksTable(report: RunReport): string[] {
 
 function roundsTable(report: RunReport): string[] {
   const lines = [
-    '| round | variant | writes/s | p99 ms | server CPU ms/write | PostgreSQL CPU ms/write | machine busy | consumers caught up after (s) | pipeline writes/s | reads by id/s | reads list/s | load average before → after |',
-    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| round | variant | writes/s | p99 ms | server CPU ms/write | PostgreSQL CPU ms/write | machine busy | outbox empty after (s) | consumers caught up after (s) | pipeline writes/s | reads by id/s | reads list/s | load average before → after |',
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const result of report.results) {
     const w = writeFigures(result);
     const pipeline = result.writes.pipeline;
-    const drain = pipeline ? (pipeline.drained ? fixed(pipeline.drainSeconds, 2) : `not drained (${pipeline.atEnd.pending} in outbox, lag ${pipeline.atEnd.lag ?? '?'})`) : '–';
+    const outbox = !pipeline ? '–' : pipeline.outboxDrainSeconds !== null ? fixed(pipeline.outboxDrainSeconds, 2) : `not empty (${pipeline.atEnd.pending} left)`;
+    const drain = !pipeline?.consumers
+      ? '–'
+      : pipeline.drained
+        ? fixed(pipeline.drainSeconds, 2)
+        : `not drained (${pipeline.atEnd.pending} in outbox, lag ${pipeline.atEnd.lag ?? '?'})`;
     lines.push(
       `| ${result.round} | ${result.variant} | ${fixed(w.requestsPerSecond)} | ${fixed(w.latencyP99Ms, 1)} | ${fixed(w.serverCpuMs, 2)} | ` +
-        `${fixed(w.postgresCpuMs, 2)} | ${percent(w.machineBusyShare)} | ${drain} | ${fixed(pipeline?.sustainedPerSecond)} | ` +
+        `${fixed(w.postgresCpuMs, 2)} | ${percent(w.machineBusyShare)} | ${outbox} | ${drain} | ${fixed(pipeline?.sustainedPerSecond)} | ` +
         `${fixed(result.reads?.['by-id'].load.requestsPerSecond)} | ${fixed(result.reads?.list.load.requestsPerSecond)} | ` +
         `${fixed(result.loadAverage.before, 1)} → ${fixed(result.loadAverage.after, 1)} |`,
     );
@@ -328,7 +354,10 @@ export function renderMarkdown(report: RunReport): string {
     'CPU per write covers the load and, for Herald, the drain after it (publishing and consuming included). ' +
       'Drain times count from the end of the load: the outbox has no unpublished row; analytics has applied every ' +
       'published event; both consumer groups (notifier, analytics) are at lag 0, i.e. the backlog is drained. ' +
-      '"Pipeline writes/s": events applied by analytics ÷ (load + drain).',
+      '"Pipeline writes/s": events applied by analytics ÷ (load + drain).' +
+      (options.variants.includes('herald-embedded-api')
+        ? ' A′ runs no consumer (IN_PROCESS_CONSUMERS=false): its drain, and its CPU window, end when the outbox is empty.'
+        : ''),
     '',
     ...writesTable(report),
     '',

@@ -1,7 +1,8 @@
 /**
- * `npm run bench:write`: Herald's write path (embedded broker and Kafka, consumers on) next to a
- * minimal Fastify + pg server doing the same SQL, and pgbench running that SQL directly; plus read
- * baselines. `--profile` instead profiles Herald under the same load. See bench/README.md.
+ * `npm run bench:write`: Herald's write path (embedded broker and Kafka, consumers on; and on the
+ * embedded broker with no consumer in the API process) next to a minimal Fastify + pg server doing
+ * the same SQL, and pgbench running that SQL directly; plus read baselines. `--profile` instead
+ * profiles Herald under the same load. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -160,7 +161,11 @@ async function main() {
       const { load, pipeline } = result.writes;
       log(
         `round ${round}, ${variant}: ${load.requestsPerSecond.toFixed(0)} writes/s, p99 ${load.latencyP99Ms.toFixed(1)} ms` +
-          (pipeline ? `, pipeline ${pipeline.drained ? `caught up ${pipeline.drainSeconds!.toFixed(2)} s after the load` : 'not caught up'}` : '') +
+          (pipeline
+            ? pipeline.consumers
+              ? `, pipeline ${pipeline.drained ? `caught up ${pipeline.drainSeconds!.toFixed(2)} s after the load` : 'not caught up'}`
+              : `, outbox ${pipeline.drained ? `empty ${pipeline.drainSeconds!.toFixed(2)} s after the load` : 'not emptied'}`
+            : '') +
           (result.reads ? `; reads ${result.reads['by-id'].load.requestsPerSecond.toFixed(0)} by id/s, ${result.reads.list.load.requestsPerSecond.toFixed(0)} lists/s` : ''),
       );
       results.push(result);

@@ -4,18 +4,31 @@ import { join } from 'node:path';
 import { findFreePort } from '@herald/stack';
 import { startNodeServer, type ServerProcess } from './processes.js';
 
-export const VARIANTS = ['herald-embedded', 'herald-kafka', 'minimal-prepared', 'minimal-4-statements', 'pgbench'] as const;
+export const VARIANTS = ['herald-embedded', 'herald-embedded-api', 'herald-kafka', 'minimal-prepared', 'minimal-4-statements', 'pgbench'] as const;
 export type VariantName = (typeof VARIANTS)[number];
 
 export const LABELS: Record<VariantName, string> = {
   'herald-embedded': 'A. Herald, embedded broker',
+  'herald-embedded-api': 'A′. Herald, embedded broker, consumers not in the API process',
   'herald-kafka': 'B. Herald, Kafka',
   'minimal-prepared': 'C. minimal Fastify + pg, one prepared statement',
   'minimal-4-statements': 'C′. minimal, BEGIN + 2 INSERT + COMMIT (unnamed)',
   pgbench: 'D. pgbench, same statement, prepared',
 };
 
-export const isHerald = (variant: VariantName) => variant === 'herald-embedded' || variant === 'herald-kafka';
+type HeraldVariant = 'herald-embedded' | 'herald-embedded-api' | 'herald-kafka';
+export const isHerald = (variant: VariantName): variant is HeraldVariant =>
+  variant === 'herald-embedded' || variant === 'herald-embedded-api' || variant === 'herald-kafka';
+
+/**
+ * What a variant's writes are followed by before the measurement ends: nothing (the minimal
+ * server, pgbench); the outbox emptied by the publisher (A′: no consumer runs); the whole pipeline,
+ * outbox, notifier and analytics (A, B).
+ */
+export type Drain = 'none' | 'outbox' | 'consumers';
+export const drainOf = (variant: VariantName): Drain =>
+  !isHerald(variant) ? 'none' : variant === 'herald-embedded-api' ? 'outbox' : 'consumers';
+
 /** The variants whose reads are measured: Herald (one transport is enough) and the minimal server. */
 export const measuresReads = (variant: VariantName) => variant === 'herald-embedded' || variant === 'minimal-prepared';
 
@@ -43,9 +56,10 @@ const MINIMAL_ENTRY = new URL('./minimal/server.ts', import.meta.url).pathname;
 
 /**
  * Herald as `npm start` runs it (`apps/api/src/main.ts`, in-process notifier and analytics on),
- * on this variant's fresh database; with `brokers`, against Kafka.
+ * on this variant's fresh database; with `brokers`, against Kafka. herald-embedded-api is the
+ * same with `IN_PROCESS_CONSUMERS=false`: the API's own write path, no consumer in the process.
  */
-async function startHerald(variant: 'herald-embedded' | 'herald-kafka', settings: ServerSettings): Promise<ServerProcess> {
+async function startHerald(variant: HeraldVariant, settings: ServerSettings): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-bench-write-'));
   await chmod(dataDir, 0o755);
   const port = await findFreePort();
@@ -55,7 +69,7 @@ async function startHerald(variant: 'herald-embedded' | 'herald-kafka', settings
     LOG_LEVEL: settings.logLevel,
     DATA_DIR: dataDir,
     DATABASE_URL: settings.databaseUrl,
-    IN_PROCESS_CONSUMERS: 'true',
+    IN_PROCESS_CONSUMERS: drainOf(variant) === 'consumers' ? 'true' : 'false',
     // Any free port: several servers may overlap while one stops and the next starts.
     EMBEDDED_DYNAMODB_PORT: '0',
     EMBEDDED_S3_PORT: '0',
@@ -106,6 +120,7 @@ async function startMinimal(mode: 'prepared' | 'statements', settings: ServerSet
 export function startServer(variant: Exclude<VariantName, 'pgbench'>, settings: ServerSettings): Promise<ServerProcess> {
   switch (variant) {
     case 'herald-embedded':
+    case 'herald-embedded-api':
     case 'herald-kafka':
       return startHerald(variant, settings);
     case 'minimal-prepared':
