@@ -5,22 +5,9 @@ import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
-import { initialRelayStatus } from '../src/publisher/protocol.js';
-import type { Publisher } from '../src/publisher/publisher.js';
-import type { EventHub } from '../src/stream/event-hub.js';
+import { idleHub, stubPublisher } from './helpers/app-stubs.js';
 import { testServerUrl } from './helpers/test-database.js';
 
-const publisher: Publisher = {
-  nudge() {},
-  state: () => ({ ...initialRelayStatus(), worker: 'running', workerRestarts: 0 }),
-  stop: async () => {},
-};
-const idleHub: EventHub = {
-  start: async () => {},
-  attach: () => ({ recent: [], detach() {} }),
-  listenerCount: () => 0,
-  stop: async () => {},
-};
 
 t.test('each request leaves one access-log line, written when it completes, naming the request and its outcome', async (t) => {
   const lines: Array<Record<string, any>> = [];
@@ -33,7 +20,7 @@ t.test('each request leaves one access-log line, written when it completes, nami
   const pool = createPool(testServerUrl(), 1, 'herald-access-log-test');
   const transport = createEmbeddedBroker();
   const app = await buildApp(
-    { config: loadConfig({ LOG_LEVEL: 'info' }), pool, publisher, eventHub: idleHub, transport },
+    { config: loadConfig({ LOG_LEVEL: 'info' }), pool, publisher: stubPublisher, eventHub: idleHub, transport },
     pino({ level: 'info' }, sink),
   );
   t.teardown(async () => {

@@ -5,7 +5,6 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import { createEmbeddedBroker } from '@herald/event-transport';
 import { dashboardUrls } from '../src/plugins/dashboard.js';
-import type { EventHub } from '../src/stream/event-hub.js';
 import t from 'tap';
 import { parse } from 'yaml';
 import { buildApp } from '../src/app.js';
@@ -15,8 +14,7 @@ import { healthRoutes } from '../src/health/routes.js';
 import { defaultSpecPath } from '../src/openapi/spec.js';
 import { errorHandlerPlugin } from '../src/plugins/error-handler.js';
 import { openApiPlugin } from '../src/plugins/openapi.js';
-import type { Publisher } from '../src/publisher/publisher.js';
-import { initialRelayStatus } from '../src/publisher/protocol.js';
+import { idleHub, stubPublisher } from './helpers/app-stubs.js';
 import { testServerUrl } from './helpers/test-database.js';
 
 /**
@@ -39,19 +37,7 @@ const documentOperations = Object.entries(document.paths).flatMap(([path, item])
     })),
 );
 
-const stubPublisher: Publisher = {
-  nudge() {},
-  state: () => ({ ...initialRelayStatus(), worker: 'running', workerRestarts: 0 }),
-  stop: async () => {},
-};
 
-// The route table does not depend on the stream's subscription; a hub that never receives anything will do.
-const idleHub: EventHub = {
-  start: async () => {},
-  attach: () => ({ recent: [], detach() {} }),
-  listenerCount: () => 0,
-  stop: async () => {},
-};
 
 const pool = createPool(testServerUrl(), 1, 'herald-contract-test');
 t.teardown(() => pool.end());

@@ -1,5 +1,6 @@
 import type { ConsumerStats } from '@herald/consumer-runtime';
 import type { EventTransport, PartitionLag } from '@herald/event-transport';
+import type { ArchiverStats } from '@herald/notifier';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -21,27 +22,8 @@ export interface ConsumerGroupStats {
 /** One partition's lag for one consumer group. */
 export type GroupPartitionLag = PartitionLag & { group: string };
 
-/**
- * What the notifier's archiver has done since it started. Totals only grow; the last pass is
- * described by `lastRunAt` and `lastError`.
- */
-export interface ArchiveStats {
-  /** Passes started, whatever came of them. */
-  runs: number;
-  /** Passes that did nothing because another instance held the archiver lease. */
-  runsSkipped: number;
-  /** Passes that failed (the events stay in the log until a later pass). */
-  runsFailed: number;
-  /** Events written to new archive objects. */
-  eventsArchived: number;
-  /** Events found already archived (by a pass that died before removing them) and only removed from the log. */
-  eventsAlreadyArchived: number;
-  objectsWritten: number;
-  /** When the last pass ended; null before the first. */
-  lastRunAt: Date | null;
-  /** Why the last pass failed; null when it succeeded (or was skipped). */
-  lastError: string | null;
-}
+/** What the notifier's archiver has done since it started (its own figures, as it reports them). */
+export type ArchiveStats = ArchiverStats;
 
 export interface MetricsOptions {
   publisher: Publisher;
