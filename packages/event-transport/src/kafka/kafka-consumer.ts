@@ -15,6 +15,8 @@ const COMMIT_EVERY_RECORDS = 100;
 const COMMIT_EVERY_MS = 1000;
 // A fetch waits at most this long for new records; it also bounds how long stop() waits.
 const MAX_FETCH_WAIT_MS = 500;
+/** Upper bound of partitions one member handles at the same time (kafkajs caps it at the assigned ones). */
+const PARTITIONS_CONSUMED_CONCURRENTLY = 16;
 
 /**
  * A kafkajs consumer driven through eachBatch with autoCommit and auto-resolve off, so an offset
@@ -133,6 +135,9 @@ export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logg
       await created.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        // Partitions are independent (order is kept within each), so a member works on all of its
+        // partitions at once, as the embedded broker does, rather than one batch after another.
+        partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
         eachBatch: (payload) => consumeFetchedBatch(payload, handler, maxBatchSize, created.seek.bind(created)),
       });
       await joined;
