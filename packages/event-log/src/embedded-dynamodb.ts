@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { createEventLogClient } from './client.js';
 import { EVENT_LOG_ERROR_CODES, EventLogError } from './errors.js';
 
 interface DynaliteOptions {
@@ -80,7 +82,7 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
   });
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
-  return {
+  const embedded: EmbeddedDynamoDb = {
     endpoint: `http://${host}:${port}`,
     port,
     close: () =>
@@ -89,4 +91,27 @@ export async function startEmbeddedDynamoDb(options: EmbeddedDynamoDbOptions = {
         server.close((error) => (error ? reject(error) : resolve()));
       })),
   };
+  if (options.path) {
+    // dynalite opens its folder in the background; until it has, the folder looks free to the
+    // next process that checks it. A first request waits for the open (LevelDB defers operations
+    // until then), so the folder is held by this server once this function returns.
+    const client = createEventLogClient({
+      endpoint: embedded.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'herald', secretAccessKey: 'herald-secret' },
+    });
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+    } catch (error) {
+      await embedded.close().catch(() => {});
+      throw new EventLogError(
+        EVENT_LOG_ERROR_CODES.folderInUse,
+        `the event log in ${options.path} could not be opened (is it open in another process, a running Herald?)`,
+        { cause: error },
+      );
+    } finally {
+      client.destroy();
+    }
+  }
+  return embedded;
 }
