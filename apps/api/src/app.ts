@@ -41,7 +41,6 @@ export interface AppDependencies {
   };
 }
 
-
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
