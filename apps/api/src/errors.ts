@@ -8,8 +8,13 @@ export const problemTypes = {
   HERALD_INVALID_CURSOR: { status: 400, title: 'Invalid pagination cursor', slug: 'invalid-cursor' },
   HERALD_MALFORMED_BODY: { status: 400, title: 'Malformed request body', slug: 'malformed-body' },
   HERALD_DUPLICATE_KEY: { status: 400, title: 'Duplicate key in JSON body', slug: 'duplicate-key' },
+  HERALD_UNAUTHORIZED: { status: 401, title: 'Authentication required', slug: 'unauthorized' },
+  HERALD_INVALID_CREDENTIALS: { status: 401, title: 'Invalid credentials', slug: 'invalid-credentials' },
+  HERALD_INVALID_REFRESH_TOKEN: { status: 401, title: 'Invalid refresh token', slug: 'invalid-refresh-token' },
+  HERALD_FORBIDDEN: { status: 403, title: 'Forbidden', slug: 'forbidden' },
   HERALD_NOT_FOUND: { status: 404, title: 'Resource not found', slug: 'not-found' },
   HERALD_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', slug: 'method-not-allowed' },
+  HERALD_DUPLICATE_HANDLE: { status: 409, title: 'Handle already taken', slug: 'duplicate-handle' },
   HERALD_DUPLICATE_SKU: { status: 409, title: 'SKU already in use', slug: 'duplicate-sku' },
   HERALD_INSUFFICIENT_STOCK: { status: 409, title: 'Insufficient stock', slug: 'insufficient-stock' },
   HERALD_STOCK_LIMIT: { status: 409, title: 'Stock would exceed its maximum', slug: 'stock-limit' },
@@ -36,14 +41,17 @@ export class HttpProblem extends Error {
   readonly status: number;
   readonly title: string;
   readonly type: string;
+  /** Response headers the problem comes with (`WWW-Authenticate`, `Retry-After`). */
+  readonly headers: Record<string, string>;
 
   constructor(
     readonly code: ProblemCode,
     readonly detail: string,
     readonly fieldErrors: FieldError[] = [],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; headers?: Record<string, string> },
   ) {
-    super(detail, options);
+    super(detail, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.headers = options?.headers ?? {};
     const problem = problemTypes[code];
     this.name = 'HttpProblem';
     this.status = problem.status;

@@ -3,6 +3,8 @@ import { productCreatedSchema } from './events/product-created.js';
 import { productDeletedSchema } from './events/product-deleted.js';
 import { productUpdatedSchema } from './events/product-updated.js';
 import { stockAdjustedSchema } from './events/stock-adjusted.js';
+import { userRegisteredSchema } from './events/user-registered.js';
+import { userUpdatedSchema } from './events/user-updated.js';
 import type { TopicKey } from './topics.js';
 
 /**
@@ -16,6 +18,8 @@ export const eventCatalog = {
   ProductDeleted: { version: 1, topic: 'products', schema: productDeletedSchema },
   StockAdjusted: { version: 1, topic: 'products', schema: stockAdjustedSchema },
   LowStockWarning: { version: 1, topic: 'products', schema: lowStockWarningSchema },
+  UserRegistered: { version: 1, topic: 'users', schema: userRegisteredSchema },
+  UserUpdated: { version: 1, topic: 'users', schema: userUpdatedSchema },
 } as const satisfies Record<string, { version: number; topic: TopicKey; schema: { $id: string } }>;
 
 export type EventType = keyof typeof eventCatalog;

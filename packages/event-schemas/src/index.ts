@@ -18,6 +18,9 @@ export * from './events/product-deleted.js';
 export * from './events/product-snapshot.js';
 export * from './events/product-updated.js';
 export * from './events/stock-adjusted.js';
+export * from './events/user-profile.js';
+export * from './events/user-registered.js';
+export * from './events/user-updated.js';
 export { topicName, topicNames, topics, type TopicKey, type TopicName } from './topics.js';
 export type { EventData, EventOfType, HeraldEvent } from './types.js';
 export {

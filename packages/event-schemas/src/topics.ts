@@ -4,6 +4,7 @@
  */
 export const topics = {
   products: 'herald.products',
+  users: 'herald.users',
 } as const;
 
 export type TopicKey = keyof typeof topics;

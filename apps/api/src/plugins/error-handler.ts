@@ -148,6 +148,7 @@ export function toProblem(error: FastifyError, request?: FastifyRequest): HttpPr
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: HttpProblem) {
+  for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
   return reply
     .code(problem.status)
     .type('application/problem+json')
