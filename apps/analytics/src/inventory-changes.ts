@@ -70,6 +70,10 @@ export function inventoryChanges(events: readonly HeraldEvent[]): InventoryChang
       case 'LowStockWarning':
         // Follows the event of the same version that carries the state: only counted.
         break;
+      case 'UserRegistered':
+      case 'UserUpdated':
+        // Not about the inventory.
+        break;
       default: {
         // A new event type does not compile until it is given a case here.
         const unknown: never = event;

@@ -19,6 +19,9 @@ const inventoryHandlers: InventoryHandlers = {
   // Follows a ProductCreated/ProductUpdated/StockAdjusted of the same version, which carries the
   // state already: only counted.
   LowStockWarning: async () => {},
+  // Account events are not about the inventory (and analytics does not read their topic).
+  UserRegistered: async () => {},
+  UserUpdated: async () => {},
 };
 
 export async function applyToInventory(event: HeraldEvent, db: Queryable): Promise<void> {

@@ -16,6 +16,8 @@ export const EVENT_TYPES = [
   'ProductDeleted',
   'StockAdjusted',
   'LowStockWarning',
+  'UserRegistered',
+  'UserUpdated',
 ] as const satisfies readonly EventType[];
 
 // Fails to compile when the contract gains an event type that EVENT_TYPES does not list.

@@ -7,6 +7,8 @@ export const EVENT_TYPE_META: Record<EventType, { label: string; color: string }
   ProductDeleted: { label: 'Deleted', color: '#64748b' },
   StockAdjusted: { label: 'Stock adjusted', color: '#0d9488' },
   LowStockWarning: { label: 'Low stock', color: '#ea580c' },
+  UserRegistered: { label: 'User registered', color: '#16a34a' },
+  UserUpdated: { label: 'User updated', color: '#ca8a04' },
 };
 
 const unknownType = { label: 'Other', color: '#94a3b8' };
