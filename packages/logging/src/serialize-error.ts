@@ -42,6 +42,3 @@ export function serializeError(error: unknown): unknown {
   if (serialized === error || typeof serialized !== 'object' || serialized === null) return serialized;
   return compact(serialized as Serialized, Object.getPrototypeOf(serialized) as object, 0);
 }
-
-/** `serializers` for every Herald root logger: `pino({ name, level, serializers: logSerializers })`. */
-export const logSerializers = { err: serializeError };

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { HttpProblem } from '../errors.js';
 import { registerStreamMetrics } from '../plugins/metrics.js';
 import type { EventHub } from './event-hub.js';
-import { openEventStream, type ReplaySource, type StreamSettings } from './sse-stream.js';
+import { openEventStream, STREAM_HEADERS, type ReplaySource, type StreamSettings } from './sse-stream.js';
 import { createStreamStats, type StreamStats } from './stream-stats.js';
 
 export interface StreamRoutesOptions {
@@ -47,6 +47,8 @@ export async function streamRoutes(app: FastifyInstance, { hub, replaySource, se
   app.openapi.route(app, 'streamEvents', async (request, reply) => {
     const query = request.query as { types?: string; last_event_id?: string };
     const types = parseTypes(query.types);
+    // What a GET would answer, without the stream (Fastify serves HEAD with the GET's handler).
+    if (request.method === 'HEAD') return reply.code(200).headers(STREAM_HEADERS).send();
     const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? query.last_event_id;
     await openEventStream({ request, reply, hub, replaySource, types, lastEventId, settings, stats, track });
   });

@@ -33,13 +33,24 @@ export interface OpenStreamOptions {
   hub: EventHub;
   replaySource: ReplaySource | undefined;
   types: ReadonlySet<string> | undefined;
+  /** Which events this client may see (live and replayed alike); default all. */
+  visible?: (event: HeraldEvent) => boolean;
   lastEventId: string | undefined;
   settings: StreamSettings;
   /** Counted into: connections, deliveries, overflows and resumes. */
   stats: StreamStats;
   /** Registered so the server can end every stream when it shuts down. */
   track: (close: () => void) => () => void;
+  /** Called once when the stream ends, whoever ends it. */
+  onClose?: () => void;
 }
+
+/** The response headers of a stream (a HEAD gets them too). */
+export const STREAM_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  'x-accel-buffering': 'no',
+} as const;
 
 const frame = (event: HeraldEvent) => `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 const control = (name: string, data: object) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -52,16 +63,12 @@ const control = (name: string, data: object) => `event: ${name}\ndata: ${JSON.st
  * reader never makes the server hold an unbounded backlog.
  */
 export async function openEventStream(options: OpenStreamOptions): Promise<void> {
-  const { request, reply, hub, types, lastEventId, settings, stats } = options;
+  const { request, reply, hub, types, visible, settings, stats } = options;
+  // Event ids are UUIDs, written in lower case; a client may send one in upper case.
+  const lastEventId = options.lastEventId?.toLowerCase();
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-    'x-request-id': request.id,
-  });
+  res.writeHead(200, { ...STREAM_HEADERS, connection: 'keep-alive', 'x-request-id': request.id });
   // Ask EventSource to reconnect quickly; it resends the last id it saw.
   res.write('retry: 2000\n\n');
   stats.connectionsOpen += 1;
@@ -79,6 +86,7 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
     clearInterval(heartbeat);
     subscription.detach();
     untrack();
+    options.onClose?.();
     if (final) res.write(final);
     res.end();
     // A client that stopped reading never drains the final bytes; don't wait for it forever.
@@ -92,7 +100,7 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
 
   let overLimitSince: number | undefined;
   const send = (event: HeraldEvent): void => {
-    if (closed || (types && !types.has(event.type))) return;
+    if (closed || (types && !types.has(event.type)) || (visible && !visible(event))) return;
     res.write(frame(event));
     stats.eventsDelivered += 1;
     const buffered = res.writableLength;
@@ -116,6 +124,8 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
   const untrack = options.track(() => close());
   const heartbeat = setInterval(() => !closed && res.write(': heartbeat\n\n'), settings.heartbeatMs);
   res.on('close', () => close());
+  // The client may have gone while the request was being authenticated: its 'close' came earlier.
+  if (res.destroyed) return close();
 
   if (lastEventId) {
     const missed = await eventsAfter(lastEventId, subscription.recent, options);
@@ -172,7 +182,7 @@ async function eventsAfter(
   options: OpenStreamOptions,
 ): Promise<HeraldEvent[]> {
   const { replaySource, settings, reply, request, stats } = options;
-  const index = recent.findIndex((event) => event.id === lastEventId);
+  const index = recent.findIndex((event) => event.id === lastEventId || event.id.toLowerCase() === lastEventId);
   if (index >= 0) {
     stats.resumes.ring += 1;
     return recent.slice(index + 1);
@@ -197,12 +207,15 @@ async function eventsAfter(
     request.log.warn({ err: error }, 'stream: event log unavailable for replay');
     known = false;
   }
-  if (known) stats.resumes.log += 1;
-  else {
-    // The client's position is lost (too old, or no log): say so, so it can reload its state.
+  if (!known) {
+    // The client's position is lost (too old, unknown, or no log): say so, so it can reload its
+    // state, and carry on live. Nothing is replayed: without a position, any replay would be a
+    // guess (an all-zero id would have the whole ring sent).
     stats.resumes.resync += 1;
     reply.raw.write(control('resync', { reason: 'last event id not found; replay unavailable', last_event_id: lastEventId }));
+    return [];
   }
+  stats.resumes.log += 1;
   const seen = new Set(replayed.map((event) => event.id));
   const newer = recent.filter((event) => event.id > lastEventId && !seen.has(event.id));
   return [...replayed, ...newer];

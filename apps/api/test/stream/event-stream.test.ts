@@ -105,3 +105,54 @@ t.test('a resume from an id the server cannot place is announced with a resync e
   await client.waitFor((m) => m.some((x) => x.event === 'resync'));
   t.pass('the client is told its position is lost');
 });
+
+t.test('an unknown or all-zero Last-Event-ID gets resync alone, then live events, never a replay of the ring', async (t) => {
+  const herald = await startTestHerald(t);
+  // Events in the ring before the client comes.
+  const watcher = openSse(streamUrl(herald));
+  t.teardown(() => watcher.close());
+  await eventually(async () => herald.eventHub.listenerCount() === 1);
+  await createProduct(herald);
+  await createProduct(herald);
+  await watcher.waitFor((m) => ids(m).length >= 2);
+
+  for (const lastEventId of ['00000000-0000-0000-0000-000000000000', randomUUID()]) {
+    const client = openSse(streamUrl(herald), { 'last-event-id': lastEventId });
+    t.teardown(() => client.close());
+    await client.waitFor((m) => m.some((x) => x.event === 'resync'));
+    await new Promise((resolve) => setTimeout(resolve, 300)); // room for a replay to show up
+    t.same(client.messages.map((m) => m.event), ['resync'], `${lastEventId}: resync and nothing else`);
+    const live = await createProduct(herald);
+    await client.waitFor((m) => m.some((x) => x.id && JSON.parse(x.data).subject === live.id));
+    t.same(client.messages.map((m) => m.event), ['resync', 'ProductCreated'], `${lastEventId}: then the live events`);
+    client.close();
+  }
+});
+
+t.test('an event id sent in upper case resumes from that event', async (t) => {
+  const herald = await startTestHerald(t);
+  const first = openSse(streamUrl(herald));
+  t.teardown(() => first.close());
+  await eventually(async () => herald.eventHub.listenerCount() === 1);
+  for (let i = 0; i < 3; i++) await createProduct(herald);
+  await first.waitFor((m) => ids(m).length >= 3);
+  const [seen, ...missed] = ids(first.messages);
+
+  const resumed = openSse(streamUrl(herald), { 'last-event-id': seen!.toUpperCase() });
+  t.teardown(() => resumed.close());
+  await resumed.waitFor((m) => ids(m).length >= missed.length);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  t.notOk(resumed.messages.some((m) => m.event === 'resync'), 'no resync');
+  t.same(ids(resumed.messages), missed, 'exactly the events after it');
+});
+
+t.test('HEAD answers at once with the headers a GET would get, and opens no stream', async (t) => {
+  const herald = await startTestHerald(t);
+  const started = Date.now();
+  const response = await fetch(streamUrl(herald), { method: 'HEAD', signal: AbortSignal.timeout(5_000) });
+  t.ok(Date.now() - started < 2_000, 'promptly');
+  t.equal(response.status, 200);
+  t.match(response.headers.get('content-type'), /^text\/event-stream/);
+  t.equal(await response.text(), '', 'no body');
+  t.equal(herald.eventHub.listenerCount(), 0, 'no stream was opened');
+});
