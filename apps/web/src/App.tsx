@@ -1,5 +1,6 @@
 import { useCallback, useMemo, useState } from 'react';
 import type { HeraldEvent } from './api/types.js';
+import type { SignedInUser } from './auth/session.js';
 import { EventList } from './components/EventList.js';
 import { EventRateChart } from './components/EventRateChart.js';
 import { Header } from './components/Header.js';
@@ -16,7 +17,14 @@ import { summaryFromInventory, summaryFromProducts } from './state/inventory-sum
 import { addToasts, dismissToast, isLowStockWarning, type LowStockToast } from './state/low-stock-alerts.js';
 import { useEventStream } from './stream/useEventStream.js';
 
-export function App() {
+interface AppProps {
+  user: SignedInUser;
+  onSignOut(): void;
+  /** A single-use ticket for each connection to the event stream. */
+  streamTicket(): Promise<string>;
+}
+
+export function App({ user, onSignOut, streamTicket }: AppProps) {
   const products = useProducts();
   const inventory = useInventory();
   const rates = useEventRates(60);
@@ -44,7 +52,7 @@ export function App() {
     products.reload();
     inventory.refresh();
   };
-  const stream = useEventStream({ onEvents, onResync });
+  const stream = useEventStream({ onEvents, onResync, streamTicket });
 
   const dismiss = useCallback((id: string) => setToasts((current) => dismissToast(current, id)), []);
   const skuById = useMemo(() => new Map(products.products.map((p) => [p.id, p.sku])), [products.products]);
@@ -53,7 +61,14 @@ export function App() {
 
   return (
     <div className="app">
-      <Header status={stream.status} onRetry={stream.reconnectNow} warnings={warnings} onResetWarnings={() => setWarnings(0)} />
+      <Header
+        status={stream.status}
+        onRetry={stream.reconnectNow}
+        warnings={warnings}
+        onResetWarnings={() => setWarnings(0)}
+        user={user}
+        onSignOut={onSignOut}
+      />
       <main className="layout">
         <InventoryCards summary={summary} source={inventorySource(inventory.inventory ? inventory.inventory.updated_at : undefined)} />
         <EventRateChart rates={rates.rates} now={rates.now} note={rates.error ? 'analytics unavailable, counting live events only' : undefined} />

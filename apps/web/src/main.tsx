@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App.js';
+import { Root } from './Root.js';
+import { createAuthSession } from './auth/session.js';
 import './styles.css';
 
 const root = document.getElementById('root');
@@ -8,6 +9,6 @@ if (!root) throw new Error('index.html has no #root element');
 
 createRoot(root).render(
   <StrictMode>
-    <App />
+    <Root session={createAuthSession()} />
   </StrictMode>,
 );

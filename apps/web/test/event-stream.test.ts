@@ -46,7 +46,7 @@ class FakeEventSource implements EventSourceLike {
 const EVENT_NAMES = ['ProductCreated', 'ProductUpdated', 'ProductDeleted', 'StockAdjusted', 'LowStockWarning'];
 const backoff = { initialMs: 500, maxMs: 8000, factor: 2, jitter: 0 };
 
-function setup(options: { types?: string[] } = {}) {
+function setup(options: { types?: string[]; streamTicket?: () => Promise<string> } = {}) {
   const sources: FakeEventSource[] = [];
   const received: HeraldEvent[] = [];
   const statuses: ConnectionStatus[] = [];
@@ -75,6 +75,7 @@ t.test('streamUrl adds the type filter and the id to resume after', async (t) =>
   t.equal(streamUrl('/s', ['A', 'B'], undefined), '/s?types=A%2CB');
   t.equal(streamUrl('/s', [], 'abc'), '/s?last_event_id=abc');
   t.equal(streamUrl('/s?x=1', ['A'], 'abc'), '/s?x=1&types=A&last_event_id=abc');
+  t.equal(streamUrl('/s', ['A'], 'abc', 'tk'), '/s?ticket=tk&types=A&last_event_id=abc');
 });
 
 t.test('connects without a resume id, and reads connected once open', async (t) => {
@@ -210,4 +211,88 @@ t.test('a resync from the server is passed on, after the events received before 
   t.same(resyncs, [1], 'told once, after the first event');
   t.equal(received.length, 2, 'events after it keep coming');
   t.equal(sources.length, 1, 'no reconnect');
+});
+
+/** The stream with a ticket per connection; the test answers each ticket request. */
+function setupWithTickets() {
+  const requests: { resolve(ticket: string): void; reject(error: unknown): void }[] = [];
+  const streamTicket = () => new Promise<string>((resolve, reject) => requests.push({ resolve, reject }));
+  return { ...setup({ streamTicket }), requests };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+t.test('with tickets: each connection is opened with a new ticket, none before it arrives', async (t) => {
+  const { sources, requests, current } = setupWithTickets();
+  t.equal(requests.length, 1, 'a ticket is asked for first');
+  t.equal(sources.length, 0, 'no connection without a ticket');
+  requests[0]!.resolve('t-1');
+  await flush();
+  t.equal(current().url, '/api/v1/events/stream?ticket=t-1');
+});
+
+t.test('with tickets: a dropped connection is reopened with a new ticket and last_event_id, not left to the browser', async (t) => {
+  const { stream, sources, requests, timers, current } = setupWithTickets();
+  requests[0]!.resolve('t-1');
+  await flush();
+  const first = current();
+  first.open();
+  const a = stockAdjusted();
+  first.sendEvent(a);
+  first.drop(); // the browser would retry the same URL, with a ticket already spent
+  t.equal(first.closed, true, 'the EventSource is closed');
+  t.equal(stream.status, 'reconnecting');
+  t.same(timers.pending(), [500]);
+  timers.advance(500);
+  t.equal(requests.length, 2, 'a new ticket is asked for');
+  requests[1]!.resolve('t-2');
+  await flush();
+  t.equal(sources.length, 2);
+  t.equal(current().url, `/api/v1/events/stream?ticket=t-2&last_event_id=${a.id}`);
+  current().open();
+  t.equal(stream.status, 'connected');
+});
+
+t.test('with tickets: a refused stream (401, 429) backs off, a new ticket each time, never in a tight loop', async (t) => {
+  const { stream, sources, requests, timers, current } = setupWithTickets();
+  const delays: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    requests.at(-1)!.resolve(`t-${i}`);
+    await flush();
+    current().fail(); // what the browser reports for a non-200 answer
+    delays.push(timers.pending()[0]!);
+    timers.advance(delays.at(-1)!);
+  }
+  t.same(delays, [500, 1000, 2000, 4000], 'growing delays');
+  t.equal(requests.length, 5, 'one ticket per attempt');
+  t.equal(new Set(sources.map((s) => s.url)).size, 4, 'no ticket used twice');
+  t.equal(stream.status, 'offline');
+});
+
+t.test('with tickets: a refused ticket request backs off, at least as long as its Retry-After', async (t) => {
+  const { stream, sources, requests, timers } = setupWithTickets();
+  requests[0]!.reject(Object.assign(new Error('POST /api/v1/events/stream-tickets: 429'), { retryAfterSeconds: 10 }));
+  await flush();
+  t.equal(stream.status, 'reconnecting');
+  t.same(timers.pending(), [10_000], 'Retry-After rather than the 500 ms backoff');
+  timers.advance(10_000);
+  requests[1]!.reject(new Error('POST /api/v1/events/stream-tickets: 401'));
+  await flush();
+  t.same(timers.pending(), [1000], 'then the backoff goes on growing');
+  t.equal(sources.length, 0, 'no connection was tried without a ticket');
+});
+
+t.test('with tickets: a ticket that arrives after close, or after a newer attempt, is not used', async (t) => {
+  const late = setupWithTickets();
+  late.stream.close();
+  late.requests[0]!.resolve('t-late');
+  await flush();
+  t.equal(late.sources.length, 0, 'nothing opened after close');
+
+  const twice = setupWithTickets();
+  twice.stream.reconnectNow(); // e.g. the browser came back online while the first ticket was on its way
+  twice.requests[1]!.resolve('t-new');
+  twice.requests[0]!.resolve('t-old');
+  await flush();
+  t.same(twice.sources.map((s) => s.url), ['/api/v1/events/stream?ticket=t-new'], 'only the newest attempt connects');
 });

@@ -1,3 +1,4 @@
+import { retryAfterSeconds } from '../auth/retry-after.js';
 import type { ConsumerLag } from './consumer-lag.js';
 import type { EventRates, Inventory, Product, ProductPage } from './types.js';
 
@@ -6,6 +7,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** From `Retry-After` (429, 503), when the API said how long to wait. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -14,19 +17,72 @@ export class ApiError extends Error {
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
+/** The error for a non-2xx answer: the problem's detail or title when there is one. */
+export async function apiError(method: string, path: string, response: Response): Promise<ApiError> {
+  let detail = response.statusText;
+  try {
+    const problem = (await response.json()) as { title?: string; detail?: string };
+    detail = problem.detail ?? problem.title ?? detail;
+  } catch {
+    // not JSON: keep the status text
+  }
+  return new ApiError(response.status, `${method} ${path}: ${response.status} ${detail}`, retryAfterSeconds(response.headers.get('retry-after')));
+}
+
 async function getJson<T>(path: string, fetchFn: Fetch, signal?: AbortSignal): Promise<T> {
   const response = await fetchFn(path, { headers: { accept: 'application/json' }, signal });
-  if (!response.ok) {
-    let detail = response.statusText;
-    try {
-      const problem = (await response.json()) as { title?: string; detail?: string };
-      detail = problem.detail ?? problem.title ?? detail;
-    } catch {
-      // not JSON: keep the status text
-    }
-    throw new ApiError(response.status, `GET ${path}: ${response.status} ${detail}`);
-  }
+  if (!response.ok) throw await apiError('GET', path, response);
   return (await response.json()) as T;
+}
+
+/** Where the dashboard's access token comes from, and how a rejected one is replaced. */
+export interface AccessTokens {
+  /** The current access token; undefined when signed out. */
+  accessToken(): string | undefined;
+  /**
+   * Gets a new access token after `rejected` was answered 401. Calls made at the same time share
+   * one refresh (a refresh token is single use). False when no new token could be had.
+   */
+  renewAfterRejection(rejected: string): Promise<boolean>;
+}
+
+function withBearer(init: RequestInit | undefined, token: string | undefined): RequestInit {
+  const headers = new Headers(init?.headers);
+  if (token !== undefined) headers.set('authorization', `Bearer ${token}`);
+  return { ...init, headers };
+}
+
+/**
+ * `fetch` for every call of the dashboard to the API: it sends `Authorization: Bearer` with the
+ * current access token and, when the API answers 401, retries once with a renewed token. When
+ * none can be had, the 401 is returned as it is.
+ */
+export function authorizedFetch(tokens: AccessTokens, fetchFn: Fetch = fetch): Fetch {
+  return async (input, init) => {
+    const token = tokens.accessToken();
+    const response = await fetchFn(input, withBearer(init, token));
+    if (response.status !== 401 || token === undefined || init?.signal?.aborted) return response;
+    if (!(await tokens.renewAfterRejection(token))) return response;
+    const renewed = tokens.accessToken();
+    if (renewed === undefined || renewed === token) return response;
+    await response.body?.cancel().catch(() => {});
+    return fetchFn(input, withBearer(init, renewed));
+  };
+}
+
+/** A single-use ticket that opens one connection to the event stream. */
+export interface StreamTicket {
+  ticket: string;
+  /** Seconds the ticket stays valid. */
+  expires_in: number;
+}
+
+/** A ticket for the next stream connection (EventSource cannot send an Authorization header). */
+export async function requestStreamTicket(fetchFn: Fetch, signal?: AbortSignal): Promise<StreamTicket> {
+  const path = '/api/v1/events/stream-tickets';
+  const response = await fetchFn(path, { method: 'POST', headers: { accept: 'application/json' }, signal });
+  if (!response.ok) throw await apiError('POST', path, response);
+  return (await response.json()) as StreamTicket;
 }
 
 /** Largest page the API allows. */

@@ -1,3 +1,4 @@
+import type { SignedInUser } from '../auth/session.js';
 import type { ConnectionStatus } from '../stream/event-stream.js';
 import { ConnectionIndicator } from './ConnectionIndicator.js';
 import { LowStockBadge } from './LowStockBadge.js';
@@ -7,9 +8,11 @@ interface HeaderProps {
   onRetry(): void;
   warnings: number;
   onResetWarnings(): void;
+  user: SignedInUser;
+  onSignOut(): void;
 }
 
-export function Header({ status, onRetry, warnings, onResetWarnings }: HeaderProps) {
+export function Header({ status, onRetry, warnings, onResetWarnings, user, onSignOut }: HeaderProps) {
   return (
     <header className="app-header">
       <div className="brand">
@@ -22,6 +25,13 @@ export function Header({ status, onRetry, warnings, onResetWarnings }: HeaderPro
       <div className="header-actions">
         <LowStockBadge count={warnings} onReset={onResetWarnings} />
         <ConnectionIndicator status={status} onRetry={onRetry} />
+        <div className="user" data-testid="signed-in-user" data-handle={user.handle} data-role={user.role}>
+          <span className="user-handle">@{user.handle}</span>
+          <span className={`user-role user-role--${user.role}`}>{user.role}</span>
+          <button type="button" className="sign-out" data-testid="sign-out" onClick={onSignOut}>
+            Sign out
+          </button>
+        </div>
       </div>
     </header>
   );

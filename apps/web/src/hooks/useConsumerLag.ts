@@ -1,6 +1,7 @@
 import { useEffect, useMemo } from 'react';
 import { fetchConsumerLag } from '../api/client.js';
 import type { ConsumerLag } from '../api/consumer-lag.js';
+import { useApiFetch } from './useApiFetch.js';
 import { useReloadable } from './useReloadable.js';
 
 export interface ConsumerLagState {
@@ -16,7 +17,8 @@ export interface ConsumerLagState {
  * `delayMs` after events arrive (the consumers need a moment to catch up with a burst).
  */
 export function useConsumerLag(everyMs = 10_000, delayMs = 1500): ConsumerLagState {
-  const { data, error, refresh } = useReloadable((signal) => fetchConsumerLag(fetch, signal), delayMs);
+  const apiFetch = useApiFetch();
+  const { data, error, refresh } = useReloadable((signal) => fetchConsumerLag(apiFetch, signal), delayMs);
   useEffect(() => {
     const timer = setInterval(refresh, everyMs);
     return () => clearInterval(timer);

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { fetchEventRates } from '../api/client.js';
 import type { HeraldEvent } from '../api/types.js';
 import { addLiveEvents, emptyRates, ratesFromSnapshot, type RateWindow } from '../state/event-rates.js';
+import { useApiFetch } from './useApiFetch.js';
 
 export interface EventRatesState {
   rates: RateWindow;
@@ -20,12 +21,13 @@ export function useEventRates(minutes = 60, refetchMs = 60_000, tickMs = 5_000):
   const [rates, setRates] = useState<RateWindow>(() => emptyRates(minutes, Date.now()));
   const [error, setError] = useState<string | undefined>();
   const [now, setNow] = useState(() => Date.now());
+  const apiFetch = useApiFetch();
 
   useEffect(() => {
     const controller = new AbortController();
     const load = async () => {
       try {
-        const snapshot = await fetchEventRates(minutes, fetch, controller.signal);
+        const snapshot = await fetchEventRates(minutes, apiFetch, controller.signal);
         setRates(ratesFromSnapshot(snapshot, minutes));
         setError(undefined);
       } catch (e) {
@@ -40,7 +42,7 @@ export function useEventRates(minutes = 60, refetchMs = 60_000, tickMs = 5_000):
       clearInterval(refetch);
       clearInterval(tick);
     };
-  }, [minutes, refetchMs, tickMs]);
+  }, [minutes, refetchMs, tickMs, apiFetch]);
 
   const addEvents = useCallback((events: HeraldEvent[]) => {
     setRates((current) => addLiveEvents(current, events));

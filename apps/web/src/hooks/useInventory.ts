@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { fetchInventory } from '../api/client.js';
 import type { Inventory } from '../api/types.js';
+import { useApiFetch } from './useApiFetch.js';
 import { useReloadable } from './useReloadable.js';
 
 export interface InventoryState {
@@ -15,6 +16,7 @@ export interface InventoryState {
  * a reload waits a little longer than the products' one.
  */
 export function useInventory(delayMs = 1000): InventoryState {
-  const { data, error, refresh } = useReloadable((signal) => fetchInventory(fetch, signal), delayMs);
+  const apiFetch = useApiFetch();
+  const { data, error, refresh } = useReloadable((signal) => fetchInventory(apiFetch, signal), delayMs);
   return useMemo(() => ({ inventory: data, error, refresh }), [data, error, refresh]);
 }

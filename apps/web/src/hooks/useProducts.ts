@@ -3,6 +3,7 @@ import { fetchAllProducts, fetchProduct } from '../api/client.js';
 import type { HeraldEvent, Product } from '../api/types.js';
 import { createProductSync, type ProductSync, type ProductSyncState } from '../state/product-sync.js';
 import { emptyTable, productsOf } from '../state/product-table.js';
+import { useApiFetch } from './useApiFetch.js';
 
 export interface ProductsState {
   products: Product[];
@@ -20,11 +21,12 @@ const initial: ProductSyncState = { table: emptyTable, loading: true, error: und
 export function useProducts(): ProductsState {
   const [state, setState] = useState<ProductSyncState>(initial);
   const sync = useRef<ProductSync | undefined>(undefined);
+  const apiFetch = useApiFetch();
 
   useEffect(() => {
     const s = createProductSync({
-      fetchAll: (signal) => fetchAllProducts(fetch, signal),
-      fetchOne: (id, signal) => fetchProduct(id, fetch, signal),
+      fetchAll: (signal) => fetchAllProducts(apiFetch, signal),
+      fetchOne: (id, signal) => fetchProduct(id, apiFetch, signal),
       onChange: setState,
     });
     sync.current = s;
@@ -33,7 +35,7 @@ export function useProducts(): ProductsState {
       s.stop();
       sync.current = undefined;
     };
-  }, []);
+  }, [apiFetch]);
 
   const products = useMemo(() => productsOf(state.table), [state.table]);
   return useMemo(

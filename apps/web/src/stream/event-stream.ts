@@ -10,6 +10,12 @@
  * - Replays can overlap what was already received: events are deduplicated by id.
  * - When the server cannot place the id it was given (`event: resync`), events were missed:
  *   `onResync` tells the page to reload what it derives from them.
+ * - With `streamTicket` (the browser's way to authenticate: EventSource cannot send an
+ *   Authorization header), every connection is opened with a new single-use ticket. The
+ *   browser's own retry would present a used ticket, so every error closes the EventSource and a
+ *   new one is opened after a backoff delay, with a new ticket and `?last_event_id=` (a new
+ *   EventSource does not send Last-Event-ID). A refused ticket request (401, 429 with
+ *   Retry-After, network) backs off the same way, never in a tight loop.
  */
 import type { HeraldEvent } from '../api/types.js';
 import { backoffDelay, defaultBackoff, type BackoffOptions } from './backoff.js';
@@ -48,6 +54,11 @@ export interface EventStreamOptions {
   dedupeCapacity?: number;
   /** Consecutive failures after which the status reads `offline` rather than `reconnecting`. */
   offlineAfterFailures?: number;
+  /**
+   * Gets a single-use ticket for the next connection, sent as `?ticket=`. A rejection may carry
+   * `retryAfterSeconds` (a 429's Retry-After): the next attempt waits at least that long.
+   */
+  streamTicket?: () => Promise<string>;
 }
 
 export interface EventStream {
@@ -59,9 +70,10 @@ export interface EventStream {
   close(): void;
 }
 
-/** Stream URL with the type filter and, when resuming, the id to resume after. */
-export function streamUrl(base: string, types: readonly string[] | undefined, lastEventId: string | undefined): string {
+/** Stream URL with the ticket, the type filter and, when resuming, the id to resume after. */
+export function streamUrl(base: string, types: readonly string[] | undefined, lastEventId: string | undefined, ticket?: string): string {
   const query = new URLSearchParams();
+  if (ticket) query.set('ticket', ticket);
   if (types && types.length > 0) query.set('types', types.join(','));
   if (lastEventId) query.set('last_event_id', lastEventId);
   const search = query.toString();
@@ -81,6 +93,12 @@ function parseEvent(data: string): HeraldEvent | undefined {
   return undefined;
 }
 
+/** The wait a failed ticket request asks for (an ApiError's retryAfterSeconds), in ms. */
+function retryAfterMs(error: unknown): number {
+  const seconds = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return typeof seconds === 'number' && Number.isFinite(seconds) ? seconds * 1000 : 0;
+}
+
 export function createEventStream(options: EventStreamOptions): EventStream {
   const timers = options.timers ?? realTimers;
   const backoff = options.backoff ?? defaultBackoff;
@@ -95,6 +113,7 @@ export function createEventStream(options: EventStreamOptions): EventStream {
   let failures = 0; // errors since the last successful open, for the status
   let lastEventId: string | undefined;
   let closed = false;
+  let opening = 0; // counts open() calls, so a ticket that arrives after a newer open() (or close) is dropped
 
   function setStatus(next: ConnectionStatus): void {
     if (next === status) return;
@@ -111,7 +130,26 @@ export function createEventStream(options: EventStreamOptions): EventStream {
 
   function open(): void {
     retryTimer = undefined;
-    const es = createEventSource(streamUrl(options.url, options.types, lastEventId));
+    const { streamTicket } = options;
+    if (!streamTicket) {
+      connect(undefined);
+      return;
+    }
+    const attemptId = ++opening;
+    streamTicket().then(
+      (ticket) => {
+        if (!closed && attemptId === opening) connect(ticket);
+      },
+      (error: unknown) => {
+        if (closed || attemptId !== opening) return;
+        failures++;
+        scheduleReconnect(retryAfterMs(error));
+      },
+    );
+  }
+
+  function connect(ticket: string | undefined): void {
+    const es = createEventSource(streamUrl(options.url, options.types, lastEventId, ticket));
     source = es;
     es.onopen = () => {
       if (es !== source) return;
@@ -122,7 +160,8 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     es.onerror = () => {
       if (es !== source) return;
       failures++;
-      if (es.readyState === EVENT_SOURCE_CLOSED || failures >= offlineAfter) {
+      // A ticket is single use: the browser's own retry with the same URL could only be refused.
+      if (ticket !== undefined || es.readyState === EVENT_SOURCE_CLOSED || failures >= offlineAfter) {
         scheduleReconnect(); // the browser gave up, or its own retries keep failing
       } else {
         setStatus('reconnecting'); // the browser retries by itself, with Last-Event-ID
@@ -140,12 +179,12 @@ export function createEventStream(options: EventStreamOptions): EventStream {
     });
   }
 
-  function scheduleReconnect(): void {
+  function scheduleReconnect(atLeastMs = 0): void {
     source?.close();
     source = undefined;
     if (closed) return;
     setStatus(failures >= offlineAfter ? 'offline' : 'reconnecting');
-    const delay = backoffDelay(attempt++, backoff, options.random);
+    const delay = Math.max(backoffDelay(attempt++, backoff, options.random), atLeastMs);
     retryTimer = timers.setTimeout(open, delay);
   }
 
@@ -162,6 +201,7 @@ export function createEventStream(options: EventStreamOptions): EventStream {
       if (closed || status === 'connected') return;
       if (retryTimer !== undefined) timers.clearTimeout(retryTimer);
       source?.close();
+      source = undefined;
       open();
     },
     close() {

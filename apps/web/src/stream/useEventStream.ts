@@ -8,6 +8,8 @@ export interface UseEventStreamOptions {
   onEvents(events: HeraldEvent[]): void;
   /** The stream could not resume where it left off: events were missed (see createEventStream). */
   onResync?(): void;
+  /** A single-use ticket for each connection (see createEventStream); none: the stream is opened as is. */
+  streamTicket?: () => Promise<string>;
   url?: string;
   batchMs?: number;
 }
@@ -21,15 +23,18 @@ export interface EventStreamState {
 export const EVENT_STREAM_URL = '/api/v1/events/stream';
 
 /** Keeps one live connection to the event stream open while the component is mounted. */
-export function useEventStream({ onEvents, onResync, url = EVENT_STREAM_URL, batchMs = 100 }: UseEventStreamOptions): EventStreamState {
+export function useEventStream({ onEvents, onResync, streamTicket, url = EVENT_STREAM_URL, batchMs = 100 }: UseEventStreamOptions): EventStreamState {
   const [status, setStatus] = useState<ConnectionStatus>('connecting');
   const onEventsRef = useRef(onEvents);
   const onResyncRef = useRef(onResync);
+  const streamTicketRef = useRef(streamTicket);
+  const usesTickets = streamTicket !== undefined;
   const streamRef = useRef<EventStream | undefined>(undefined);
 
   useEffect(() => {
     onEventsRef.current = onEvents;
     onResyncRef.current = onResync;
+    streamTicketRef.current = streamTicket;
   });
 
   useEffect(() => {
@@ -43,6 +48,7 @@ export function useEventStream({ onEvents, onResync, url = EVENT_STREAM_URL, bat
         batcher.flush(); // what arrived before the resync is applied before the reload
         onResyncRef.current?.();
       },
+      ...(usesTickets ? { streamTicket: () => streamTicketRef.current!() } : {}),
     });
     streamRef.current = stream;
     setStatus(stream.status);
@@ -54,7 +60,7 @@ export function useEventStream({ onEvents, onResync, url = EVENT_STREAM_URL, bat
       batcher.cancel();
       streamRef.current = undefined;
     };
-  }, [url, batchMs]);
+  }, [url, batchMs, usesTickets]);
 
   return { status, reconnectNow: () => streamRef.current?.reconnectNow() };
 }
