@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { topicNames } from '@herald/event-schemas';
 import type { EventTransport } from '@herald/event-transport';
+import { authPlugin } from './auth/plugin.js';
+import { ephemeralKeySet, type KeySet } from './auth/keys.js';
 import type { Config } from './config.js';
 import { consumerModules } from './consumers/modules.js';
 import type { Pool } from './db/pool.js';
@@ -28,6 +30,8 @@ export interface AppDependencies {
   publisher: Publisher;
   eventHub: EventHub;
   transport: EventTransport;
+  /** Keys of the access tokens; default a key made for this instance alone (tests of the HTTP layer). */
+  keys?: KeySet;
   /** The built dashboard to serve at `/` (default apps/web/dist). */
   dashboardDir?: string;
   /** The event log SSE resumes read from; absent when no log is configured. */
@@ -103,7 +107,13 @@ export async function buildApp(
   const dashboardDir = deps.dashboardDir ?? defaultDashboardDir;
   const dashboard = dashboardUrls(dashboardDir);
   await app.register(errorHandlerPlugin, dashboard.size > 0 ? { dashboardIndex: join(dashboardDir, 'index.html') } : {});
-  await app.register(openApiPlugin, { outsideContract: dashboard });
+  await app.register(authPlugin, {
+    keys: deps.keys ?? ephemeralKeySet(),
+    issuer: config.auth.issuer,
+    audience: config.auth.audience,
+    accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
+  });
+  await app.register(openApiPlugin, { outsideContract: dashboard, guard: (operationId, security) => app.auth.guard(operationId, security) });
   await app.register(dashboardPlugin, { dir: dashboardDir });
   const platform: Platform = {
     config,

@@ -30,11 +30,27 @@ const configSchema = {
     SSE_HEARTBEAT_MS: { type: 'integer', minimum: 100, maximum: 15000, default: 15000 },
     SSE_MAX_BUFFERED_BYTES: { type: 'integer', minimum: 1024, maximum: 104857600, default: 1048576 },
     SSE_RECENT_EVENTS: { type: 'integer', minimum: 0, maximum: 1000000, default: 10000 },
+    AUTH_KEYS_FILE: { type: 'string', minLength: 1 },
+    AUTH_ISSUER: { type: 'string', minLength: 1, default: 'herald' },
+    AUTH_AUDIENCE: { type: 'string', minLength: 1, default: 'herald-api' },
+    ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 900 },
+    REFRESH_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 300, maximum: 31536000, default: 2592000 },
+    HERALD_ADMIN_PASSWORD: { type: 'string', minLength: 12, maxLength: 256 },
   },
   additionalProperties: true,
 } as const;
 
 export interface Config {
+  auth: {
+    /** JWK Set of the token keys; absent: `<dataDir>/auth/signing-keys.json`, generated at first start. */
+    keysFile: string | undefined;
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+    refreshTokenTtlSeconds: number;
+    /** The password start-up gives the `admin` account; see runtime.ts for when it is unset. */
+    adminPassword: string | undefined;
+  };
   host: string;
   port: number;
   logLevel: string;
@@ -76,6 +92,12 @@ export class ConfigError extends Error {
 }
 
 type RawConfig = {
+  AUTH_KEYS_FILE?: string;
+  AUTH_ISSUER: string;
+  AUTH_AUDIENCE: string;
+  ACCESS_TOKEN_TTL_SECONDS: number;
+  REFRESH_TOKEN_TTL_SECONDS: number;
+  HERALD_ADMIN_PASSWORD?: string;
   HOST: string;
   PORT: number;
   LOG_LEVEL: string;
@@ -127,6 +149,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(describeEnvError(error as Error, env));
   }
   return {
+    auth: {
+      keysFile: raw.AUTH_KEYS_FILE,
+      issuer: raw.AUTH_ISSUER,
+      audience: raw.AUTH_AUDIENCE,
+      accessTokenTtlSeconds: raw.ACCESS_TOKEN_TTL_SECONDS,
+      refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_SECONDS,
+      adminPassword: raw.HERALD_ADMIN_PASSWORD,
+    },
     host: raw.HOST,
     port: raw.PORT,
     logLevel: raw.LOG_LEVEL,

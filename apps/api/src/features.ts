@@ -1,3 +1,4 @@
+import { accountsFeature } from './accounts/feature.js';
 import { analyticsFeature } from './analytics/feature.js';
 import { deadLettersFeature } from './dead-letters/feature.js';
 import type { Feature } from './feature.js';
@@ -8,6 +9,7 @@ import { productsFeature } from './products/feature.js';
  * a new folder with a `feature.ts`, and one line here.
  */
 export const features: readonly Feature[] = [
+  accountsFeature,
   productsFeature,
   analyticsFeature,
   deadLettersFeature,

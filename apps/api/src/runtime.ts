@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { migrateAnalytics } from '@herald/analytics';
 import { buildApp } from './app.js';
+import { prepareAuth, type AuthStartUp } from './auth/start-up.js';
 import type { Config } from './config.js';
 import { startConsumerThread, type ConsumerThread } from './consumers/consumer-thread.js';
 import { eventLogAt, openEventLog, type EventLogAccess } from './consumers/event-log-access.js';
@@ -42,6 +43,8 @@ export interface Herald {
   topicsReady: Promise<boolean>;
   /** Base URL the API listens on. */
   url: string;
+  /** The admin password start-up enforced, and where it came from (undefined: none). */
+  admin: AuthStartUp['admin'];
   close(): Promise<void>;
 }
 
@@ -124,6 +127,8 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
       logger.info({ dataDir: config.dataDir }, 'embedded PostgreSQL started');
     }
     const databaseUrl = config.databaseUrl ?? embedded!.databaseUrl;
+    const auth = await prepareAuth(config, { embeddedDatabase: embedded !== undefined });
+    if (!auth.admin) logger.warn('HERALD_ADMIN_PASSWORD is not set: no admin account is managed at start-up');
     const applied = await migrateUp(databaseUrl, logger.child({ component: 'migrations' }));
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     // The API serves the analytics figures, so their schema must exist even before the consumer runs.
@@ -203,7 +208,16 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
     consumers.catch((error) => logger.error({ err: error }, 'in-process consumers failed to start'));
 
     const app = await buildApp(
-      { config, pool, publisher, eventHub, transport, replaySource: eventLog.replaySource, ...(thread ? { consumers: thread } : {}) },
+      {
+        config: { ...config, auth: { ...config.auth, adminPassword: auth.admin?.password } },
+        keys: auth.keys,
+        pool,
+        publisher,
+        eventHub,
+        transport,
+        replaySource: eventLog.replaySource,
+        ...(thread ? { consumers: thread } : {}),
+      },
       logger,
     );
     started.push(() => app.close());
@@ -220,6 +234,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
       consumers,
       topicsReady: topicsState.ready,
       url: address,
+      admin: auth.admin,
       // Reverse order of start: stop taking requests, flush the publisher, close connections.
       close: undo,
     };

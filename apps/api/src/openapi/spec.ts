@@ -13,6 +13,7 @@ type JsonObject = Record<string, unknown>;
 
 export interface OpenApiDocument extends JsonObject {
   openapi: string;
+  security?: Array<Record<string, string[]>>;
   paths: Record<string, Record<string, unknown>>;
   components: {
     schemas: Record<string, JsonObject>;
@@ -39,6 +40,7 @@ interface OperationObject {
   parameters?: Array<ParameterObject | { $ref: string }>;
   requestBody?: { required?: boolean; content: Record<string, { schema: JsonObject }> };
   responses: Record<string, ResponseObject | { $ref: string }>;
+  security?: Array<Record<string, string[]>>;
 }
 
 export interface OperationRoute {
@@ -57,6 +59,11 @@ export interface OperationRoute {
   };
   /** Media types the operation accepts for its body; empty when it takes none. */
   bodyMediaTypes: string[];
+  /**
+   * Its security requirements (the operation's, else the document's): alternatives, each mapping
+   * scheme names to required roles. Undefined or `[]`: public.
+   */
+  security: Array<Record<string, string[]>> | undefined;
 }
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -153,6 +160,7 @@ export function operationRoutes(doc: OpenApiDocument): OperationRoute[] {
         specPath,
         schema,
         bodyMediaTypes: body ? Object.keys(body.content) : [],
+        security: operation.security ?? doc.security,
       });
     }
   }

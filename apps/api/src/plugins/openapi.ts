@@ -1,6 +1,14 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaCompiler, RouteHandlerMethod } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaCompiler,
+  onRequestHookHandler,
+  preHandlerHookHandler,
+  RouteHandlerMethod,
+} from 'fastify';
 import fp from 'fastify-plugin';
 import type { FieldError } from '../errors.js';
 import {
@@ -21,13 +29,23 @@ function isDocumentationRoute(url: string): boolean {
 export interface OpenApiRoutes {
   document: OpenApiDocument;
   operations: OperationRoute[];
-  /** Registers the handler of `operationId` with the method, URL and schemas the document gives it. */
-  route(app: FastifyInstance, operationId: string, handler: RouteHandlerMethod): void;
+  /**
+   * Registers the handler of `operationId` with the method, URL, schemas and security the
+   * document gives it; `preHandler` runs after validation (an ownership check, say).
+   */
+  route(app: FastifyInstance, operationId: string, handler: RouteHandlerMethod, options?: RouteExtras): void;
   /** Methods the document defines for a request path (for 405 and its Allow header). */
   methodsFor(path: string): string[];
   /** The operation of that id, if the document has it. */
   operationOf(operationId: string): OperationRoute | undefined;
 }
+
+export interface RouteExtras {
+  preHandler?: preHandlerHookHandler | preHandlerHookHandler[];
+}
+
+/** Turns an operation's security requirements into the onRequest hook that enforces them. */
+export type SecurityGuard = (operationId: string, security: OperationRoute['security']) => onRequestHookHandler | undefined;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -126,6 +144,8 @@ export const openApiPlugin = fp(
       specPath?: string;
       /** URLs served outside the contract on purpose (the dashboard's files). */
       outsideContract?: ReadonlySet<string>;
+      /** Enforces the operations' `security`; without it every operation is open (tests of the HTTP layer alone). */
+      guard?: SecurityGuard;
     },
   ) => {
     const document = loadOpenApiDocument(options.specPath);
@@ -170,22 +190,29 @@ export const openApiPlugin = fp(
       operations,
       methodsFor: (path) => [...new Set(pathPatterns.filter((p) => p.pattern.test(path)).map((p) => p.method))],
       operationOf: (operationId) => byId.get(operationId),
-      route(instance, operationId, handler) {
+      route(instance, operationId, handler, extras = {}) {
         const operation = byId.get(operationId);
         if (!operation) throw new Error(`openapi.yaml has no operation ${operationId}`);
         if (registered.has(operationId)) throw new Error(`operation ${operationId} registered twice`);
         registered.add(operationId);
+        // Credentials are checked first: an anonymous write is a 401 whatever its body.
+        const guard = options.guard?.(operationId, operation.security);
+        const onRequest = [
+          ...(guard ? [guard] : []),
+          ...(operation.bodyMediaTypes.length === 0 && operation.method !== 'GET' ? [refuseBody(operation)] : []),
+        ];
         instance.route({
           method: operation.method,
           url: operation.url,
           // Requests are validated by validateRequest below; Fastify only serializes responses.
           schema: operation.schema.response ? { response: operation.schema.response } : {},
           config: { operationId },
-          ...(operation.bodyMediaTypes.length === 0 && operation.method !== 'GET' ? { onRequest: refuseBody(operation) } : {}),
+          ...(onRequest.length > 0 ? { onRequest } : {}),
           preValidation: [
             ...(operation.bodyMediaTypes.length > 0 ? [requireDeclaredMediaType(operation)] : []),
             validateRequest(operation, compile),
           ],
+          ...(extras.preHandler ? { preHandler: extras.preHandler } : {}),
           handler,
         });
       },

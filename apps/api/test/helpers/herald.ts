@@ -14,16 +14,33 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
+/** Who a test request is from: the admin (default), nobody, or the holder of this access token. */
+export type RequestAs = 'admin' | 'anonymous' | (string & {}) | { token: string };
+
+export interface TestUser {
+  id: string;
+  handle: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
+
 export interface TestHerald extends Herald {
   topic: string;
   topicPrefix: string;
-  /** Fastify inject with JSON conveniences. */
-  request(options: { method: string; url: string; body?: unknown; headers?: Record<string, string> }): Promise<{
+  /** The password of the `admin` account (HERALD_ADMIN_PASSWORD of this instance). */
+  adminPassword: string;
+  /** Fastify inject with JSON conveniences; signed in as the admin unless `as` says otherwise. */
+  request(options: { method: string; url: string; body?: unknown; headers?: Record<string, string>; as?: RequestAs }): Promise<{
     statusCode: number;
     headers: Record<string, unknown>;
     json: <T = any>() => T;
     body: string;
   }>;
+  /** An access token of the admin (signed in once, then reused). */
+  adminToken(): Promise<string>;
+  /** Registers a user (a fresh handle unless given) and signs them in. */
+  signUp(handle?: string): Promise<TestUser>;
 }
 
 /** DynamoDB and S3 endpoints of the real-stack run (unset otherwise: embedded servers are used). */
@@ -44,7 +61,9 @@ export async function startTestHerald(t: Teardown, overrides: Record<string, str
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-test-'));
   const topicPrefix = `t${randomUUID().slice(0, 8)}.`;
+  const adminPassword = `admin-${randomUUID()}`;
   const env = {
+    HERALD_ADMIN_PASSWORD: adminPassword,
     DATABASE_URL: database.url,
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -78,16 +97,44 @@ export async function startTestHerald(t: Teardown, overrides: Record<string, str
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
+  const inject = async ({ method, url, body, headers }: { method: string; url: string; body?: unknown; headers?: Record<string, string> }) =>
+    herald.app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+  let adminToken: Promise<string> | undefined;
+  const getAdminToken = () => (adminToken ??= tokenOf('admin', adminPassword).then((tokens) => tokens.access_token));
+  const tokenOf = async (handle: string, password: string) => {
+    const response = await inject({ method: 'POST', url: '/api/v1/auth/token', body: { handle, password } });
+    if (response.statusCode !== 200) throw new Error(`sign-in as ${handle} failed: ${response.statusCode} ${response.body}`);
+    return response.json<{ access_token: string; refresh_token: string }>();
+  };
   return {
     ...herald,
     close,
     topicPrefix,
+    adminPassword,
     topic: topicName('products', topicPrefix),
-    async request({ method, url, body, headers }) {
+    adminToken: getAdminToken,
+    async signUp(handle = `u${randomUUID().replaceAll('-', '').slice(0, 12)}`) {
+      const password = `pw-${randomUUID()}`;
+      const created = await inject({ method: 'POST', url: '/api/v1/users', body: { handle, password } });
+      if (created.statusCode !== 201) throw new Error(`registering ${handle} failed: ${created.statusCode} ${created.body}`);
+      const tokens = await tokenOf(handle, password);
+      return { id: created.json<{ id: string }>().id, handle: handle.toLowerCase(), password, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
+    },
+    async request({ method, url, body, headers, as = 'admin' }) {
+      const token = as === 'anonymous' ? undefined : as === 'admin' ? await getAdminToken() : typeof as === 'string' ? as : as.token;
       const response = await herald.app.inject({
         method: method as 'GET',
         url,
-        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: {
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...headers,
+        },
         ...(body !== undefined ? { payload: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
       });
       return { statusCode: response.statusCode, headers: response.headers, json: () => response.json(), body: response.body };

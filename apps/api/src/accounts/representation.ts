@@ -1,0 +1,52 @@
+import type { UserProfileData } from './types.js';
+
+/** A row of `users`, as the repository returns it (never with the password hash). */
+export interface UserRow {
+  id: string;
+  handle: string;
+  display_name: string;
+  role: 'user' | 'admin';
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+}
+
+/** The public profile: what anyone may read about an account. */
+export interface PublicProfile {
+  id: string;
+  handle: string;
+  display_name: string;
+  created_at: string;
+}
+
+/** What the account's owner sees of it (`GET /api/v1/me`). */
+export interface OwnAccount extends PublicProfile {
+  role: 'user' | 'admin';
+  updated_at: string;
+  version: number;
+}
+
+export const toPublicProfile = (row: UserRow): PublicProfile => ({
+  id: row.id,
+  handle: row.handle,
+  display_name: row.display_name,
+  created_at: row.created_at.toISOString(),
+});
+
+export const toOwnAccount = (row: UserRow): OwnAccount => ({
+  ...toPublicProfile(row),
+  role: row.role,
+  updated_at: row.updated_at.toISOString(),
+  version: row.version,
+});
+
+/** The account as user events carry it. */
+export const toEventProfile = (row: UserRow): UserProfileData => ({
+  id: row.id,
+  handle: row.handle,
+  display_name: row.display_name,
+  role: row.role,
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at.toISOString(),
+  version: row.version,
+});

@@ -1,0 +1,4 @@
+import type { UserRegisteredData } from '@herald/event-schemas';
+
+/** The account as the user events carry it. */
+export type UserProfileData = UserRegisteredData['user'];
