@@ -1,7 +1,7 @@
 /**
- * What a person sees on the dashboard, driven in headless Chromium: it connects, and a product
- * created at or below its low-stock threshold pops a toast. Works against any server that serves
- * the dashboard and the API: the fake one in dashboard.browser.test.ts or the real API.
+ * What a person sees on the dashboard, driven in headless Chromium: they sign in, it connects, and
+ * a product created at or below its low-stock threshold pops a toast. Works against any server
+ * that serves the dashboard and the API: the fake one in dashboard.browser.test.ts or the real API.
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -37,8 +37,13 @@ export interface OpenDashboard {
   close(): Promise<void>;
 }
 
-/** Opens the dashboard at `baseUrl` and waits until its event stream is connected. */
-export async function openDashboard(baseUrl: string, { connectTimeoutMs = 10_000 } = {}): Promise<OpenDashboard> {
+export interface Credentials {
+  handle: string;
+  password: string;
+}
+
+/** Opens the dashboard at `baseUrl`, at its sign-in form. */
+export async function openSignInPage(baseUrl: string): Promise<OpenDashboard> {
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -48,7 +53,7 @@ export async function openDashboard(baseUrl: string, { connectTimeoutMs = 10_000
       if (message.type() === 'error') pageErrors.push(message.text());
     });
     await page.goto(new URL('/', baseUrl).href);
-    await page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: connectTimeoutMs });
+    await page.locator('[data-testid="sign-in-form"]').waitFor();
     return { browser, page, pageErrors, close: () => browser.close() };
   } catch (error) {
     await browser.close();
@@ -56,9 +61,33 @@ export async function openDashboard(baseUrl: string, { connectTimeoutMs = 10_000
   }
 }
 
+/** Fills in the sign-in form and submits it (it does not wait for the outcome). */
+export async function submitSignIn(page: Page, { handle, password }: Credentials): Promise<void> {
+  const form = page.locator('[data-testid="sign-in-form"]');
+  await form.getByLabel('Handle').fill(handle);
+  await form.getByLabel('Password').fill(password);
+  await form.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Opens the dashboard at `baseUrl`, signs in and waits until its event stream is connected. */
+export async function openDashboard(baseUrl: string, credentials: Credentials, { connectTimeoutMs = 10_000 } = {}): Promise<OpenDashboard> {
+  const dashboard = await openSignInPage(baseUrl);
+  try {
+    await submitSignIn(dashboard.page, credentials);
+    await dashboard.page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: connectTimeoutMs });
+    return dashboard;
+  } catch (error) {
+    const detail = dashboard.pageErrors.length > 0 ? `\npage errors:\n${dashboard.pageErrors.join('\n')}` : '';
+    await dashboard.close();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}${detail}`, { cause: error });
+  }
+}
+
 export interface DashboardScenarioOptions {
   /** Where the dashboard is served, e.g. http://127.0.0.1:3000. */
   baseUrl: string;
+  /** Who signs in first. */
+  credentials: Credentials;
   /**
    * Creates a product at or below its low-stock threshold through the API. Returning its sku
    * makes the scenario wait for that product's toast rather than any.
@@ -83,18 +112,19 @@ export interface DashboardScenarioResult {
 }
 
 /**
- * Opens the dashboard, waits for "connected", creates a low-stock product, expects the toast
+ * Opens the dashboard, signs in, waits for "connected", creates a low-stock product, expects the toast
  * within `toastTimeoutMs` (2 s) and saves a screenshot. Throws with the page's errors when a step
  * fails; a screenshot of the failure is saved next to the requested one.
  */
 export async function runDashboardScenario({
   baseUrl,
+  credentials,
   createLowStockProduct,
   screenshotPath = defaultScreenshotPath,
   toastTimeoutMs = 2000,
 }: DashboardScenarioOptions): Promise<DashboardScenarioResult> {
   await mkdir(dirname(screenshotPath), { recursive: true });
-  const dashboard = await openDashboard(baseUrl);
+  const dashboard = await openDashboard(baseUrl, credentials);
   const { page } = dashboard;
   try {
     const created = await createLowStockProduct();

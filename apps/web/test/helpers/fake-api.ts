@@ -2,7 +2,10 @@
  * A stand-in for the Herald API, just enough for the dashboard: it serves the built dashboard
  * (apps/web/dist, with the SPA fallback), the products endpoints, the analytics endpoints and an
  * SSE event stream with resume. Events are made with the contract's own createEvent, so they are
- * valid Herald events. For browser tests only; the real API is the reference.
+ * valid Herald events. Like the API, it wants a bearer token on every call (the accounts
+ * endpoints are those of fake-auth.ts) and a single-use ticket on the stream, and it serves the
+ * dashboard under a strict Content-Security-Policy. For browser tests only; the real API is the
+ * reference.
  */
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -10,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { createEvent, type HeraldEvent } from '@herald/event-schemas';
+import { createFakeAuth, type FakeAuth, type FakeAuthOptions } from './fake-auth.js';
 
 export interface FakeProduct {
   id: string;
@@ -39,20 +43,27 @@ export interface ApiRequest {
   method: string;
   path: string;
   search: URLSearchParams;
+  authorization: string | undefined;
 }
 
 /** One GET of the stream, as the browser made it. */
 export interface StreamRequest {
   url: URL;
   lastEventIdHeader: string | undefined;
+  /** Whether its ticket was valid (issued, not used before). */
+  admitted: boolean;
 }
 
 export interface FakeApi {
   baseUrl: string;
+  /** The accounts endpoints: users, tokens issued, calls made. */
+  auth: FakeAuth;
+  /** The admin's credentials, for the sign-in form. */
+  admin: { handle: string; password: string };
   products: FakeProduct[];
   events: HeraldEvent[];
   streamRequests: StreamRequest[];
-  /** Every request to /api/ but the stream, in order. */
+  /** Every request to /api/ but the stream and the accounts endpoints, in order. */
   apiRequests: ApiRequest[];
   openStreams(): number;
   /** `silently`: the product is stored without its events, as if they had been missed. */
@@ -68,10 +79,14 @@ export interface FakeApi {
   dropStreams(): void;
   /** Does not answer stream requests while true (the stream endpoint is "down"). */
   refuseStreams(refuse: boolean): void;
+  /** Answers every stream request 401 while true, as for a ticket the API does not accept. */
+  rejectTickets(reject: boolean): void;
   close(): Promise<void>;
 }
 
 const SOURCE = '/herald/api';
+/** What the API's helmet sends at the least: anything inline in the dashboard would be refused. */
+const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'self'";
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -123,14 +138,21 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const text = Buffer.concat(chunks).toString('utf8');
+  return text === '' ? undefined : (JSON.parse(text) as unknown);
 }
 
 function sseMessage(event: HeraldEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
 }
 
-export async function startFakeApi({ distDir, seed = true }: { distDir: string; seed?: boolean }): Promise<FakeApi> {
+export interface FakeApiOptions extends FakeAuthOptions {
+  distDir: string;
+  seed?: boolean;
+}
+
+export async function startFakeApi({ distDir, seed = true, ...authOptions }: FakeApiOptions): Promise<FakeApi> {
+  const auth = createFakeAuth(authOptions);
   const products: FakeProduct[] = [];
   const events: HeraldEvent[] = [];
   const streamRequests: StreamRequest[] = [];
@@ -139,6 +161,7 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
   const streams = new Set<{ res: ServerResponse; types: Set<string> | undefined }>();
   const startedAt = Date.now();
   let refusing = false;
+  let rejectingTickets = false;
 
   function publish(event: HeraldEvent): void {
     events.push(event);
@@ -241,7 +264,13 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
 
   function openStream(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const header = req.headers['last-event-id'];
-    streamRequests.push({ url, lastEventIdHeader: typeof header === 'string' ? header : undefined });
+    const admitted = !rejectingTickets && auth.redeemTicket(url.searchParams.get('ticket')) !== undefined;
+    streamRequests.push({ url, lastEventIdHeader: typeof header === 'string' ? header : undefined, admitted });
+    if (!admitted) {
+      res.writeHead(401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer' });
+      res.end(JSON.stringify({ type: 'urn:herald:problem:unauthorized', title: 'Unauthorized', status: 401 }));
+      return;
+    }
     if (refusing) {
       sendJson(res, 503, { type: 'urn:herald:problem:unavailable', title: 'Service Unavailable', status: 503 });
       return;
@@ -285,6 +314,7 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
     res.writeHead(200, {
       'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+      'content-security-policy': CSP,
     });
     res.end(body);
   }
@@ -292,8 +322,21 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = `${req.method} ${url.pathname}`;
+    const authorization = req.headers.authorization;
+    const body = req.method === 'POST' ? await readBody(req) : undefined;
+    const accounts = auth.handle(req.method ?? 'GET', url.pathname, authorization, body);
+    if (accounts) {
+      res.writeHead(accounts.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...accounts.headers });
+      res.end(accounts.body === undefined ? undefined : JSON.stringify(accounts.body));
+      return;
+    }
     if (url.pathname.startsWith('/api/') && url.pathname !== '/api/v1/events/stream') {
-      apiRequests.push({ method: req.method ?? 'GET', path: url.pathname, search: url.searchParams });
+      apiRequests.push({ method: req.method ?? 'GET', path: url.pathname, search: url.searchParams, authorization });
+      if (!auth.principal(authorization)) {
+        res.writeHead(401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer' });
+        res.end(JSON.stringify({ type: 'urn:herald:problem:unauthorized', title: 'Unauthorized', status: 401 }));
+        return;
+      }
     }
     const productPath = /^\/api\/v1\/products\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && productPath) {
@@ -311,7 +354,7 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
         return sendJson(res, 200, { items, next_cursor: next });
       }
       case 'POST /api/v1/products': {
-        const input = (await readBody(req)) as ProductInput;
+        const input = body as ProductInput;
         if (products.some((p) => p.sku === input.sku)) return sendJson(res, 409, { title: 'Conflict', status: 409 });
         return sendJson(res, 201, createProduct(input));
       }
@@ -374,8 +417,11 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
     }
   }
 
+  const admin = auth.users.find((u) => u.role === 'admin')!;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
+    auth,
+    admin: { handle: admin.handle, password: admin.password },
     products,
     events,
     streamRequests,
@@ -392,6 +438,9 @@ export async function startFakeApi({ distDir, seed = true }: { distDir: string; 
     dropStreams: () => endStreams(),
     refuseStreams(refuse) {
       refusing = refuse;
+    },
+    rejectTickets(reject) {
+      rejectingTickets = reject;
     },
     close() {
       endStreams();
