@@ -54,7 +54,9 @@ function request(method: string, path: string, headers: Array<[string, string]> 
   return `${method} ${path} HTTP/1.1\r\n${all.map(([n, v]) => `${n}: ${v}`).join('\r\n')}\r\n\r\n${body ?? ''}`;
 }
 
-const json: Array<[string, string]> = [['Content-Type', 'application/json']];
+/** Headers of a JSON request by the admin (writes need a token, product writes the admin role). */
+const asAdmin: Array<[string, string]> = [['Authorization', `Bearer ${await herald.adminToken()}`]];
+const json: Array<[string, string]> = [['Content-Type', 'application/json'], ...asAdmin];
 
 function isProblem(t: Test, response: RawResponse, status: number, type: string) {
   t.equal(response.status, status, `status ${status}: ${response.body.slice(0, 200)}`);
@@ -135,7 +137,7 @@ t.test('a JSON body with a key given twice is a 400 naming the key, at any depth
 t.test('duplicate keys are found in arrays and on every operation that takes a body', async (t) => {
   const redrive = await raw(request('POST', '/api/v1/dead-letters/redrive', json, '{"group":"analytics","event_ids":[],"group":"notifier"}'));
   t.same(isProblem(t, redrive, 400, 'duplicate-key').errors?.map((e) => e.field), ['group']);
-  const patch = await raw(request('PATCH', `${PRODUCTS}/${UNKNOWN_ID}`, [['Content-Type', 'application/merge-patch+json']], '{"price":{"amount":1,"currency":"EUR","currency":"USD"}}'));
+  const patch = await raw(request('PATCH', `${PRODUCTS}/${UNKNOWN_ID}`, [...asAdmin, ['Content-Type', 'application/merge-patch+json']], '{"price":{"amount":1,"currency":"EUR","currency":"USD"}}'));
   t.same(isProblem(t, patch, 400, 'duplicate-key').errors?.map((e) => e.field), ['price.currency']);
   const adjust = await raw(request('POST', `${PRODUCTS}/${UNKNOWN_ID}/stock-adjustments`, json, '{"delta":1,"reason":"a","delta":-1}'));
   t.same(isProblem(t, adjust, 400, 'duplicate-key').errors?.map((e) => e.field), ['delta']);
@@ -156,7 +158,7 @@ t.test('If-Match sent twice is a 400 naming the header, and changes nothing', as
   const problem = isProblem(t, twice, 400, 'validation-failed');
   t.same(problem.errors?.map((e) => `${e.in} ${e.field}`), ['header if-match']);
   t.match(problem.errors?.[0]?.message, /once/);
-  const deleted = await raw(request('DELETE', `${PRODUCTS}/${created.id}`, [['if-match', '"1"'], ['IF-MATCH', '"2"']]));
+  const deleted = await raw(request('DELETE', `${PRODUCTS}/${created.id}`, [...asAdmin, ['if-match', '"1"'], ['IF-MATCH', '"2"']]));
   t.same(isProblem(t, deleted, 400, 'validation-failed').errors?.map((e) => e.field), ['if-match'], 'whatever the case of the names');
   t.equal((await herald.request({ method: 'GET', url: `${PRODUCTS}/${created.id}` })).json().name, created.name);
 
@@ -199,22 +201,22 @@ t.test('a PATCH naming an unknown field says which fields exist', async (t) => {
 
 t.test('a 415 names application/json', async (t) => {
   for (const [contentType, operation] of [['text/plain', 'createProduct'], ['application/xml', 'createProduct'], ['application/merge-patch+json', 'createProduct']] as const) {
-    const response = await raw(request('POST', PRODUCTS, [['Content-Type', contentType]], '{}'));
+    const response = await raw(request('POST', PRODUCTS, [...asAdmin, ['Content-Type', contentType]], '{}'));
     const problem = isProblem(t, response, 415, 'unsupported-media-type');
     t.match(problem.detail, 'application/json', contentType);
     t.match(problem.detail, contentType, 'and what was sent');
     t.match(problem.detail, operation);
   }
-  const none = isProblem(t, await raw(request('POST', PRODUCTS, [], '{}')), 415, 'unsupported-media-type');
+  const none = isProblem(t, await raw(request('POST', PRODUCTS, asAdmin, '{}')), 415, 'unsupported-media-type');
   t.match(none.detail, /application\/json.*without Content-Type/);
-  const patch = isProblem(t, await raw(request('PATCH', `${PRODUCTS}/${UNKNOWN_ID}`, [['Content-Type', 'text/csv']], 'a,b')), 415, 'unsupported-media-type');
+  const patch = isProblem(t, await raw(request('PATCH', `${PRODUCTS}/${UNKNOWN_ID}`, [...asAdmin, ['Content-Type', 'text/csv']], 'a,b')), 415, 'unsupported-media-type');
   t.match(patch.detail, 'application/json or application/merge-patch+json');
 });
 
 t.test('DELETE takes no body: one is a 415 saying so', async (t) => {
   const problem = isProblem(t, await raw(request('DELETE', `${PRODUCTS}/${UNKNOWN_ID}`, json, '{}')), 415, 'unsupported-media-type');
   t.match(problem.detail, 'deleteProduct takes no request body');
-  t.equal((await raw(request('DELETE', `${PRODUCTS}/${UNKNOWN_ID}`))).status, 404, 'without one it goes through');
+  t.equal((await raw(request('DELETE', `${PRODUCTS}/${UNKNOWN_ID}`, asAdmin))).status, 404, 'without one it goes through');
 });
 
 t.test('a 413 states the limit in bytes', async (t) => {

@@ -38,12 +38,13 @@ t.test('the event stream on /metrics', async (t) => {
   const herald = await startTestHerald(t, { SSE_MAX_BUFFERED_BYTES: '262144' });
   const scrape = async () => (await herald.request({ method: 'GET', url: '/metrics' })).body;
   const streamUrl = `${herald.url}/api/v1/events/stream`;
+  const asAdmin = { authorization: `Bearer ${await herald.adminToken()}` };
 
   let text = await scrape();
   t.equal(sample(text, 'herald_sse_connections'), 0, 'no connection yet');
   t.equal(sample(text, 'herald_sse_events_delivered_total'), 0);
 
-  const client = openSse(streamUrl);
+  const client = openSse(streamUrl, asAdmin);
   t.teardown(() => client.close());
   await eventually(async () => herald.eventHub.listenerCount() === 1);
   text = await scrape();
@@ -60,7 +61,7 @@ t.test('the event stream on /metrics', async (t) => {
   await eventually(async () => sample(await scrape(), 'herald_sse_connections') === 0);
   t.pass('a closed connection is no longer counted as open');
 
-  const resumed = openSse(streamUrl, { 'last-event-id': first!.id! });
+  const resumed = openSse(streamUrl, { ...asAdmin, 'last-event-id': first!.id! });
   t.teardown(() => resumed.close());
   await resumed.waitFor((m) => m.some((x) => x.id));
   text = await scrape();
@@ -68,7 +69,7 @@ t.test('the event stream on /metrics', async (t) => {
   t.equal(sample(text, 'herald_sse_events_delivered_total'), 3, 'the replayed event is counted as delivered');
   resumed.close();
 
-  const lost = openSse(`${streamUrl}?last_event_id=${randomUUID()}`);
+  const lost = openSse(`${streamUrl}?last_event_id=${randomUUID()}`, asAdmin);
   t.teardown(() => lost.close());
   await lost.waitFor((m) => m.some((x) => x.event === 'resync'));
   text = await scrape();
@@ -86,7 +87,7 @@ t.test('the event stream on /metrics', async (t) => {
 });
 
 async function cutOffSlowReader(t: { teardown(fn: () => unknown): void }, herald: TestHerald) {
-  const slow = startSlowReader(t, herald);
+  const slow = await startSlowReader(t, herald);
   await eventually(async () => herald.eventHub.listenerCount() === 1 && slow.output().includes('connected'));
   await publishLargeEvents(herald, 3000);
   await eventually(async () => herald.eventHub.listenerCount() === 0, 60_000);

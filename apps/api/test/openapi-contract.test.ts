@@ -217,6 +217,39 @@ t.test('every operation that reads a body declares 413 and 415; a DELETE, which 
   }
 });
 
+/** Operations that change state without a token, on purpose: signing up and signing in. */
+const PUBLIC_WRITES = ['createUser', 'issueToken', 'refreshToken'];
+
+t.test('every write operation declares its security requirement; only registration and sign-in are public on purpose', async (t) => {
+  const schemes = (parse(specText) as { components: { securitySchemes?: Record<string, unknown> } }).components.securitySchemes ?? {};
+  t.ok(schemes.bearerAuth, 'the bearer scheme is declared');
+  for (const { method, operation } of rawOperations) {
+    const security = (operation as { security?: Array<Record<string, string[]>> }).security;
+    for (const requirement of security ?? []) {
+      for (const scheme of Object.keys(requirement)) t.ok(schemes[scheme], `${operation.operationId}: scheme ${scheme} is declared`);
+    }
+    if (method === 'get') continue;
+    if (PUBLIC_WRITES.includes(operation.operationId)) {
+      t.same(security, [], `${operation.operationId} says explicitly that it is public`);
+      continue;
+    }
+    t.ok(security && security.length > 0 && security.every((requirement) => Object.keys(requirement).length > 0), `${operation.operationId} (${method.toUpperCase()}) needs a token`);
+    const statuses = Object.keys(operation.responses);
+    t.ok(statuses.includes('401'), `${operation.operationId} declares 401`);
+  }
+});
+
+t.test('without a token, every write operation except the public ones answers 401 before anything else', async (t) => {
+  const app = await freshApp(t);
+  for (const { path, method, operation } of rawOperations) {
+    if (method === 'get' || PUBLIC_WRITES.includes(operation.operationId)) continue;
+    const url = path.replace(/\{\w+\}/g, '01920a3b-7c4d-7e5f-8a9b-0c1d2e3f4a5b');
+    const response = await app.inject({ method: method.toUpperCase() as 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{}' });
+    t.equal(response.statusCode, 401, `${method.toUpperCase()} ${path}`);
+    t.match(response.headers['www-authenticate'], /^Bearer/);
+  }
+});
+
 t.test('every link of openapi.yaml names an operation and parameters that operation has', async (t) => {
   const byId = new Map(rawOperations.map((entry) => [entry.operation.operationId, entry]));
   let links = 0;

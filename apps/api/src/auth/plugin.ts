@@ -118,7 +118,7 @@ export const authPlugin = fp(
         },
       },
       decode: { complete: true },
-      sign: { algorithm: TOKEN_ALGORITHM, kid: keys.signing.kid, iss: issuer, aud: audience, expiresIn: accessTokenTtlSeconds * 1000 },
+      sign: { algorithm: TOKEN_ALGORITHM, kid: keys.signing.kid, iss: issuer, aud: audience, expiresIn: accessTokenTtlSeconds },
       verify: {
         algorithms: [TOKEN_ALGORITHM],
         allowedIss: issuer,

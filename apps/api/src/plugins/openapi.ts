@@ -10,7 +10,7 @@ import type {
   RouteHandlerMethod,
 } from 'fastify';
 import fp from 'fastify-plugin';
-import type { FieldError } from '../errors.js';
+import { HttpProblem, type FieldError } from '../errors.js';
 import {
   loadOpenApiDocument,
   operationRoutes,
@@ -181,14 +181,40 @@ export const openApiPlugin = fp(
     });
 
     const pathPatterns = operations.map((op) => ({
+      url: op.url,
       method: op.method,
       pattern: new RegExp(`^${op.url.replace(/:\w+/g, '[^/]+')}$`),
+      // The router prefers static text over parameters (`/users/@:handle` over `/users/:id`).
+      staticLength: op.url.replace(/:\w+/g, '').length,
     }));
+    /**
+     * The router falls back from a more specific path that lacks a method to a parametric one
+     * that has it (`PATCH /users/@alice` would reach `PATCH /users/:id`). For a route that can be
+     * reached that way, a request whose path belongs to the more specific one is a 405.
+     */
+    const shadowedPaths = (operation: OperationRoute) => {
+      const own = pathPatterns.find((p) => p.url === operation.url)!;
+      const shadows = pathPatterns.filter(
+        (p) => p.staticLength > own.staticLength && own.pattern.test(p.url.replace(/:\w+/g, 'x')) && !pathPatterns.some((q) => q.url === p.url && q.method === operation.method),
+      );
+      if (shadows.length === 0) return undefined;
+      return (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+        const path = request.url.split('?')[0]!;
+        if (!shadows.some((shadow) => shadow.pattern.test(path))) return done();
+        const allowed = methodsFor(path);
+        done(new HttpProblem('HERALD_METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(', ')}`, [], { headers: { allow: allowed.join(', ') } }));
+      };
+    };
+    const methodsFor = (path: string) => {
+      const matching = pathPatterns.filter((p) => p.pattern.test(path));
+      const mostSpecific = Math.max(...matching.map((p) => p.staticLength));
+      return [...new Set(matching.filter((p) => p.staticLength === mostSpecific).map((p) => p.method))];
+    };
 
     app.decorate('openapi', {
       document,
       operations,
-      methodsFor: (path) => [...new Set(pathPatterns.filter((p) => p.pattern.test(path)).map((p) => p.method))],
+      methodsFor,
       operationOf: (operationId) => byId.get(operationId),
       route(instance, operationId, handler, extras = {}) {
         const operation = byId.get(operationId);
@@ -197,7 +223,9 @@ export const openApiPlugin = fp(
         registered.add(operationId);
         // Credentials are checked first: an anonymous write is a 401 whatever its body.
         const guard = options.guard?.(operationId, operation.security);
+        const shadowed = shadowedPaths(operation);
         const onRequest = [
+          ...(shadowed ? [shadowed] : []),
           ...(guard ? [guard] : []),
           ...(operation.bodyMediaTypes.length === 0 && operation.method !== 'GET' ? [refuseBody(operation)] : []),
         ];

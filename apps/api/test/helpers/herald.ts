@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { topicName, type HeraldEvent } from '@herald/event-schemas';
 import type { DeliveredRecord, EventTransport } from '@herald/event-transport';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig as loadNotifierConfig } from '@herald/notifier';
 import { loadConfig } from '../../src/config.js';
 import { startHerald, type Herald } from '../../src/runtime.js';
@@ -57,7 +57,12 @@ export const onRealBroker = Boolean(kafkaBrokers);
  * Starts the complete API (its own database, its own topic prefix, the real publisher worker and
  * the transport of this run) on an ephemeral port, and stops it in teardown.
  */
-export async function startTestHerald(t: Teardown, overrides: Record<string, string> = {}): Promise<TestHerald> {
+export async function startTestHerald(
+  t: Teardown,
+  overrides: Record<string, string> = {},
+  /** Where its logs go (default nowhere). */
+  logger: Logger = pino({ level: 'silent' }),
+): Promise<TestHerald> {
   const database = await createTestDatabase();
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-test-'));
   const topicPrefix = `t${randomUUID().slice(0, 8)}.`;
@@ -83,7 +88,7 @@ export async function startTestHerald(t: Teardown, overrides: Record<string, str
     ...stackEnv(),
     ...overrides,
   };
-  const herald = await startHerald(loadConfig(env), loadNotifierConfig(env), pino({ level: 'silent' }));
+  const herald = await startHerald(loadConfig(env), loadNotifierConfig(env), logger);
   // Tests read the topic right away; the API itself does not wait for this.
   await herald.topicsReady;
   let closed = false;
