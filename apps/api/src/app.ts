@@ -16,8 +16,11 @@ import { dashboardPlugin, dashboardUrls, defaultDashboardDir } from './plugins/d
 import { rejectDuplicateKeys } from './openapi/json-body.js';
 import { clientErrorHandler } from './plugins/client-errors.js';
 import { errorHandlerPlugin, sendProblem, toProblem } from './plugins/error-handler.js';
+import { corsPlugin } from './plugins/cors.js';
 import { consumerLagSource, metricsPlugin, type ArchiveStats, type ConsumerGroupStats } from './plugins/metrics.js';
 import { openApiPlugin } from './plugins/openapi.js';
+import { rateLimitsPlugin } from './plugins/rate-limits.js';
+import { securityHeadersPlugin } from './plugins/security-headers.js';
 import { createUnitOfWork } from './outbox/unit-of-work.js';
 import type { Publisher } from './publisher/publisher.js';
 import type { EventHub } from './stream/event-hub.js';
@@ -76,6 +79,9 @@ export async function buildApp(
   const app = Fastify({
     ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
     bodyLimit: config.bodyLimitBytes,
+    // Behind a proxy, the client address (rate limits, logs) comes from X-Forwarded-For. Fastify
+    // also takes a number of hops, which its types do not list.
+    trustProxy: config.trustProxy as boolean | string[],
     // Callers may pass their own request id to correlate logs across services; genReqId checks
     // it (Fastify's requestIdHeader would echo anything, unchecked).
     requestIdHeader: false,
@@ -106,6 +112,9 @@ export async function buildApp(
 
   const dashboardDir = deps.dashboardDir ?? defaultDashboardDir;
   const dashboard = dashboardUrls(dashboardDir);
+  // Before the error handler, so that its 404s and 405s carry them too.
+  await app.register(securityHeadersPlugin);
+  await app.register(corsPlugin, { origins: config.corsOrigins });
   await app.register(errorHandlerPlugin, dashboard.size > 0 ? { dashboardIndex: join(dashboardDir, 'index.html') } : {});
   await app.register(authPlugin, {
     keys: deps.keys ?? ephemeralKeySet(),
@@ -114,6 +123,8 @@ export async function buildApp(
     accessTokenTtlSeconds: config.auth.accessTokenTtlSeconds,
   });
   await app.register(openApiPlugin, { outsideContract: dashboard, guard: (operationId, security) => app.auth.guard(operationId, security) });
+  // Before any operation's route: it adds its limits to each as it is registered.
+  await app.register(rateLimitsPlugin, { limits: config.rateLimits });
   await app.register(dashboardPlugin, { dir: dashboardDir });
   const platform: Platform = {
     config,

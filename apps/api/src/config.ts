@@ -1,5 +1,27 @@
 import { envSchema } from 'env-schema';
 
+/** "<requests>/<window>", e.g. `25/5m`: at most that many requests per window (s, m or h). */
+const RATE_LIMIT_PATTERN = '^[1-9][0-9]{0,8}/[1-9][0-9]{0,5}[smh]$';
+
+/** One rate limit: at most `max` requests per `windowMs`. */
+export interface RateLimit {
+  max: number;
+  windowMs: number;
+}
+
+const WINDOW_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+function parseRateLimit(value: string): RateLimit {
+  const [max, window] = value.split('/') as [string, string];
+  return { max: Number(max), windowMs: Number(window.slice(0, -1)) * WINDOW_UNIT_MS[window.slice(-1) as keyof typeof WINDOW_UNIT_MS] };
+}
+
+/** TRUST_PROXY as Fastify's `trustProxy` takes it: off, on, a number of hops, or the proxies' addresses. */
+function parseTrustProxy(value: string): boolean | number | string[] {
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^[0-9]+$/.test(value) ? Number(value) : value.split(',');
+}
+
 /**
  * Every setting Herald reads, validated once at start-up. Nothing else reads `process.env`.
  * The README's configuration table mirrors this schema.
@@ -36,6 +58,13 @@ const configSchema = {
     ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 900 },
     REFRESH_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 300, maximum: 31536000, default: 2592000 },
     HERALD_ADMIN_PASSWORD: { type: 'string', minLength: 12, maxLength: 256 },
+    // Rate limits, each "<requests>/<window>" (window in s, m or h): see the README.
+    RATE_LIMIT_TOKEN_PER_ADDRESS: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '25/5m' },
+    RATE_LIMIT_TOKEN_PER_HANDLE: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '10/15m' },
+    RATE_LIMIT_AUTHENTICATED: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '1500/5m' },
+    RATE_LIMIT_PUBLIC: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '600/5m' },
+    CORS_ORIGINS: { type: 'string', pattern: '^https?://[^/\\s,]+(,https?://[^/\\s,]+)*$' },
+    TRUST_PROXY: { type: 'string', pattern: '^(true|false|[0-9]{1,2}|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$', default: 'false' },
   },
   additionalProperties: true,
 } as const;
@@ -76,6 +105,20 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** Run the notifier and analytics consumers inside the API process (required on the embedded broker). */
   inProcessConsumers: boolean;
+  /**
+   * Rate limits (in memory, per instance): sign-in per client address and per handle; operations
+   * that declare security per user; public operations per user when signed in, else per address.
+   */
+  rateLimits: {
+    tokenPerAddress: RateLimit;
+    tokenPerHandle: RateLimit;
+    authenticated: RateLimit;
+    public: RateLimit;
+  };
+  /** Origins allowed to call the API from a browser (CORS); empty: none. */
+  corsOrigins: string[];
+  /** Fastify's `trustProxy`: whether, or which, proxies' X-Forwarded-For give the client address. */
+  trustProxy: boolean | number | string[];
   sse: {
     heartbeatMs: number;
     maxBufferedBytes: number;
@@ -118,6 +161,12 @@ type RawConfig = {
   PUBLISH_RETRY_MAX_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
   IN_PROCESS_CONSUMERS: boolean;
+  RATE_LIMIT_TOKEN_PER_ADDRESS: string;
+  RATE_LIMIT_TOKEN_PER_HANDLE: string;
+  RATE_LIMIT_AUTHENTICATED: string;
+  RATE_LIMIT_PUBLIC: string;
+  CORS_ORIGINS?: string;
+  TRUST_PROXY: string;
   SSE_HEARTBEAT_MS: number;
   SSE_MAX_BUFFERED_BYTES: number;
   SSE_RECENT_EVENTS: number;
@@ -179,6 +228,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     inProcessConsumers: raw.IN_PROCESS_CONSUMERS,
+    rateLimits: {
+      tokenPerAddress: parseRateLimit(raw.RATE_LIMIT_TOKEN_PER_ADDRESS),
+      tokenPerHandle: parseRateLimit(raw.RATE_LIMIT_TOKEN_PER_HANDLE),
+      authenticated: parseRateLimit(raw.RATE_LIMIT_AUTHENTICATED),
+      public: parseRateLimit(raw.RATE_LIMIT_PUBLIC),
+    },
+    corsOrigins: raw.CORS_ORIGINS?.split(',') ?? [],
+    trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     sse: {
       heartbeatMs: raw.SSE_HEARTBEAT_MS,
       maxBufferedBytes: raw.SSE_MAX_BUFFERED_BYTES,

@@ -24,6 +24,7 @@ export const problemTypes = {
   HERALD_BAD_REQUEST: { status: 400, title: 'Bad request', slug: 'bad-request' },
   HERALD_REQUEST_TIMEOUT: { status: 408, title: 'Request timeout', slug: 'request-timeout' },
   HERALD_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large', slug: 'headers-too-large' },
+  HERALD_RATE_LIMITED: { status: 429, title: 'Too many requests', slug: 'rate-limited' },
   HERALD_INTERNAL: { status: 500, title: 'Internal server error', slug: 'internal' },
   HERALD_UNAVAILABLE: { status: 503, title: 'Service unavailable', slug: 'unavailable' },
 } as const;

@@ -1,0 +1,66 @@
+import t, { type Test } from 'tap';
+import { dashboardUrls } from '../../src/plugins/dashboard.js';
+import { startTestHerald } from '../helpers/herald.js';
+
+/** The policy as a map of directive to its sources, e.g. `script-src` -> `'self'`. */
+function directives(t: Test, csp: unknown): Map<string, string> {
+  t.type(csp, 'string', 'a Content-Security-Policy header');
+  return new Map(
+    String(csp)
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => {
+        const [name, ...sources] = part.split(/\s+/);
+        return [name!, sources.join(' ')];
+      }),
+  );
+}
+
+t.test('every kind of response carries the security headers', async (t) => {
+  const herald = await startTestHerald(t);
+  const urls = ['/health/live', '/api/v1/products', '/openapi.json', '/docs/', '/api/v1/nowhere'];
+  if (dashboardUrls().size > 0) urls.push('/');
+  for (const url of urls) {
+    const response = await herald.app.inject({ method: 'GET', url });
+    const { headers } = response;
+    t.ok(headers['content-security-policy'], `${url} (${response.statusCode}): Content-Security-Policy`);
+    t.equal(headers['x-content-type-options'], 'nosniff', `${url}: nosniff`);
+    t.equal(headers['x-frame-options'], 'DENY', `${url}: X-Frame-Options`);
+    t.equal(headers['referrer-policy'], 'no-referrer', `${url}: Referrer-Policy`);
+    t.match(headers['strict-transport-security'], /^max-age=\d+/, `${url}: HSTS`);
+    t.equal(headers['cross-origin-opener-policy'], 'same-origin', `${url}: COOP`);
+    t.notOk(headers['x-powered-by'], `${url}: no X-Powered-By`);
+  }
+});
+
+t.test('the CSP allows this origin only: no inline script, no eval, no plugin, no framing', async (t) => {
+  const herald = await startTestHerald(t);
+  // The dashboard's policy: every page and response but /docs has it.
+  const response = await herald.app.inject({ method: 'GET', url: '/' });
+  const csp = directives(t, response.headers['content-security-policy']);
+  t.equal(csp.get('default-src'), "'self'");
+  t.equal(csp.get('script-src'), "'self'");
+  t.equal(csp.get('script-src-attr'), "'none'");
+  t.equal(csp.get('style-src'), "'self'");
+  t.equal(csp.get('connect-src'), "'self'");
+  t.equal(csp.get('object-src'), "'none'");
+  t.equal(csp.get('frame-ancestors'), "'none'");
+  t.equal(csp.get('base-uri'), "'self'");
+  for (const [name, sources] of csp) {
+    t.notMatch(sources, /unsafe-inline|unsafe-eval|\*|https:/, `${name} allows no inline code, eval or other origin`);
+  }
+  // Served over plain HTTP on the embedded default: an upgrade would break every subresource.
+  t.notOk(csp.has('upgrade-insecure-requests'));
+});
+
+t.test("under /docs the policy also allows Swagger UI's logo style, by its hash; nowhere else", async (t) => {
+  const herald = await startTestHerald(t);
+  const docs = directives(t, (await herald.app.inject({ method: 'GET', url: '/docs/static/index.html' })).headers['content-security-policy']);
+  const api = directives(t, (await herald.app.inject({ method: 'GET', url: '/api/v1/products' })).headers['content-security-policy']);
+  t.match(docs.get('style-src'), /^'self' 'sha256-[A-Za-z0-9+/]{43}='$/);
+  t.equal(api.get('style-src'), "'self'");
+  docs.delete('style-src');
+  api.delete('style-src');
+  t.same(docs, api, 'every other directive is the same');
+});
