@@ -37,6 +37,16 @@ process.on('exit', flushLogs);
 // Signals are handled from the first moment: a Ctrl-C during start-up still stops what was started.
 // Registered before anything starts, so that no library's own exit hooks can be mistaken for it.
 let starting: Promise<Herald> | undefined;
+
+/**
+ * How to sign in as the admin. A password this instance generated is shown (it is in the data
+ * folder anyway, readable by its owner only); one given in HERALD_ADMIN_PASSWORD never is.
+ */
+function adminLines(admin: Herald['admin']): string[] {
+  if (!admin) return ['  Admin           none managed (HERALD_ADMIN_PASSWORD is not set)'];
+  if (admin.source === 'HERALD_ADMIN_PASSWORD') return ['  Admin           handle admin, password from HERALD_ADMIN_PASSWORD'];
+  return [`  Admin           handle admin, password ${admin.password}`, `                  (kept in ${admin.file}, mode 0600)`];
+}
 closeWithGrace({ delay: config.shutdownTimeoutMs + 5_000, logger }, async ({ signal, err }) => {
   if (err) logger.error({ err }, 'shutting down after an error');
   else logger.info({ signal }, 'shutting down');
@@ -69,6 +79,7 @@ try {
       `  Event contract  ${base}/asyncapi.json`,
       `  Metrics         ${base}/metrics`,
       `  Transport       ${herald.transport.kind}${config.kafkaBrokers ? ` (${config.kafkaBrokers.join(',')})` : ''}`,
+      ...adminLines(herald.admin),
       '  Ctrl-C stops it.',
       '',
     ].join('\n') + '\n',

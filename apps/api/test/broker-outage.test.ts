@@ -69,7 +69,7 @@ t.test('while the broker is down writes still succeed, and afterwards every chan
   await startBroker();
   await eventually(async () => (await pendingOutboxRows(herald)) === 0, 120_000, 250);
 
-  const { rows: committed } = await herald.pool.query<{ event_id: string }>('SELECT event_id FROM outbox ORDER BY position');
+  const { rows: committed } = await herald.pool.query<{ event_id: string }>('SELECT event_id FROM outbox WHERE topic = $1 ORDER BY position', [herald.topic]);
   const received = await readTopic(herald.transport, herald.topic, (r) => new Set(r.map((e) => e.event.id)).size >= committed.length, 60_000);
   const receivedIds = received.map((r) => r.event.id);
   const unique = new Set(receivedIds);

@@ -28,6 +28,14 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 
 t.test('with nothing set, every setting has its documented default', async (t) => {
   t.strictSame(loadConfig({}), {
+    auth: {
+      keysFile: undefined,
+      issuer: 'herald',
+      audience: 'herald-api',
+      accessTokenTtlSeconds: 900,
+      refreshTokenTtlSeconds: 2592000,
+      adminPassword: undefined,
+    },
     host: '127.0.0.1',
     port: 3000,
     logLevel: 'info',

@@ -9,7 +9,7 @@ import { createEmbeddedBroker, createKafkaTransport } from '@herald/event-transp
 import { findFreePort } from '@herald/stack';
 import pg from 'pg';
 import t from 'tap';
-import { eventually, kafkaBrokers, readTopic, validProduct } from './helpers/herald.js';
+import { eventually, kafkaBrokers, readTopic, signInOver, validProduct } from './helpers/herald.js';
 import { createTestDatabase } from './helpers/test-database.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -47,18 +47,27 @@ t.test('events committed before the API is SIGKILLed are published after it rest
   const port = await findFreePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const topicPrefix = `crash${randomUUID().slice(0, 8)}.`;
-  const common = { DATABASE_URL: database.url, PORT: String(port), DATA_DIR: dataDir, TOPIC_PREFIX: topicPrefix, OUTBOX_SWEEP_INTERVAL_MS: '100' };
+  const adminPassword = `admin-${randomUUID()}`;
+  const common = {
+    DATABASE_URL: database.url,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    TOPIC_PREFIX: topicPrefix,
+    OUTBOX_SWEEP_INTERVAL_MS: '100',
+    HERALD_ADMIN_PASSWORD: adminPassword,
+  };
 
   // First life: the broker it is given does not answer, so committed events stay in the outbox.
   const unreachable = `127.0.0.1:${await findFreePort()}`;
   const first = startApiProcess({ ...common, KAFKA_BROKERS: unreachable });
   children.push(first);
   await waitForLive(baseUrl);
+  const token = await signInOver(baseUrl, 'admin', adminPassword);
   const created: string[] = [];
   for (let i = 0; i < 5; i++) {
     const response = await fetch(`${baseUrl}/api/v1/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify(validProduct({ stock: 100 })),
     });
     t.equal(response.status, 201);

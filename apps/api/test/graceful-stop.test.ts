@@ -4,7 +4,7 @@
  * requests (500s, "the database system is shutting down") and flushed the outbox.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { findFreePort } from '@herald/stack';
 import pg from 'pg';
 import t from 'tap';
 import { startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
-import { eventually, onRealBroker, validProduct } from './helpers/herald.js';
+import { eventually, onRealBroker, signInOver, validProduct } from './helpers/herald.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 // Two start-ups of the whole system and one of its database alone: minutes on a busy machine.
@@ -59,12 +59,12 @@ async function waitForLive(api: ApiProcess, baseUrl: string) {
 type Outcome = { status: number; body: string } | { error: string };
 
 /** One POST on a connection of its own (Connection: close), as independent clients would send. */
-function createProduct(baseUrl: string): Promise<Outcome> {
+function createProduct(baseUrl: string, token: string): Promise<Outcome> {
   return new Promise((resolve) => {
     const body = JSON.stringify(validProduct());
     const req = request(
       `${baseUrl}/api/v1/products`,
-      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${token}` } },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -101,12 +101,18 @@ t.test('Ctrl-C under write load: no request fails, every committed event is publ
     EMBEDDED_POSTGRES_PORT: String(postgresPort),
     EMBEDDED_DYNAMODB_PORT: String(await findFreePort()),
     EMBEDDED_S3_PORT: String(await findFreePort()),
+    // One admin writes as fast as it can: the per-user limit is not what is tested here.
+    RATE_LIMIT_AUTHENTICATED: '1000000/1m',
   };
 
   const first = startApi(env);
   children.push(first.child);
   await waitForLive(first, baseUrl);
   const postmasterPid = Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n', 1)[0]);
+  // On the embedded default the admin password is generated at first start, into the data folder.
+  const adminPasswordFile = join(dataDir, 'auth', 'admin-password');
+  t.equal((await stat(adminPasswordFile)).mode & 0o777, 0o600, 'the generated admin password is readable by its owner only');
+  const token = await signInOver(baseUrl, 'admin', (await readFile(adminPasswordFile, 'utf8')).trim());
 
   const created: string[] = [];
   const failures: string[] = [];
@@ -115,7 +121,7 @@ t.test('Ctrl-C under write load: no request fails, every committed event is publ
   const client = async () => {
     // Until the API is gone: after the signal, new connections are refused.
     while (first.child.exitCode === null && first.child.signalCode === null) {
-      const outcome = await createProduct(baseUrl);
+      const outcome = await createProduct(baseUrl, token);
       if ('error' in outcome) {
         if (!signalled) failures.push(`before the signal: ${outcome.error}`);
         refused++;

@@ -68,7 +68,7 @@ export function createAccountService(options: {
       name: 'users-insert',
       sql: repository.insertUserSql,
       values: [id, handle, displayName, passwordHash, role, at],
-      events: [createEvent({ type: 'UserRegistered', subject: id, source: eventSource, time: at, data: { user: toEventProfile(row) } })],
+      events: [createEvent({ id: uuidv7(), type: 'UserRegistered', subject: id, source: eventSource, time: at, data: { user: toEventProfile(row) } })],
     });
     return rows[0];
   }
@@ -97,7 +97,7 @@ export function createAccountService(options: {
         const row = await repository.updateUser(client, id, current.version, fields, at);
         if (!row) return { result: undefined, events: [] as HeraldEvent[] };
         if (fields.passwordHash !== undefined) await refreshTokens.revokeAll(client, id);
-        const event = createEvent({ type: 'UserUpdated', subject: id, source: eventSource, time: at, data: { user: toEventProfile(row), changed: [...changed] } });
+        const event = createEvent({ id: uuidv7(), type: 'UserUpdated', subject: id, source: eventSource, time: at, data: { user: toEventProfile(row), changed: [...changed] } });
         return { result: row, events: [event] };
       });
       if (updated) return updated;

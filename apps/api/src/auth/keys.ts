@@ -136,10 +136,14 @@ export async function loadKeySet(path: string, { generateIfMissing }: { generate
 /** A key set of one new key held in memory only: its tokens verify on this instance alone. */
 export const ephemeralKeySet = (): KeySet => keySetOf({ keys: [generateSigningJwk()] }, 'a generated key');
 
-/** Appends a new signing key to the key file (creating it if needed); returns its kid. */
-export async function addSigningKey(path: string): Promise<string> {
+/**
+ * Adds a new signing key to the key file (creating it if needed): last, so that it signs, or with
+ * `stage` first, so that it only verifies until it is moved last. Returns its kid.
+ */
+export async function addSigningKey(path: string, { stage = false }: { stage?: boolean } = {}): Promise<string> {
   const existing = ((await readJson(path)) as { keys?: StoredJwk[] } | undefined)?.keys ?? [];
   const key = generateSigningJwk();
-  await writePrivateFile(path, `${JSON.stringify({ keys: [...existing, key] }, null, 2)}\n`);
+  const keys = stage ? [key, ...existing] : [...existing, key];
+  await writePrivateFile(path, `${JSON.stringify({ keys }, null, 2)}\n`);
   return key.kid!;
 }

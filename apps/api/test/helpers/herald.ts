@@ -69,6 +69,11 @@ export async function startTestHerald(
   const adminPassword = `admin-${randomUUID()}`;
   const env = {
     HERALD_ADMIN_PASSWORD: adminPassword,
+    // Tests make many users, sign-ins and writes from one address; tests of the limits set their own.
+    RATE_LIMIT_TOKEN_PER_ADDRESS: '1000000/1m',
+    RATE_LIMIT_TOKEN_PER_HANDLE: '1000000/1m',
+    RATE_LIMIT_AUTHENTICATED: '1000000/1m',
+    RATE_LIMIT_PUBLIC: '1000000/1m',
     DATABASE_URL: database.url,
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -201,3 +206,14 @@ export const validProduct = (overrides: Record<string, unknown> = {}) => ({
   low_stock_threshold: 10,
   ...overrides,
 });
+
+/** Signs in over HTTP (for tests of an API in a process of its own) and returns the access token. */
+export async function signInOver(baseUrl: string, handle: string, password: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/v1/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ handle, password }),
+  });
+  if (response.status !== 200) throw new Error(`sign-in as ${handle} failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
