@@ -8,6 +8,8 @@ export interface LoadOptions {
   skuPrefix: string;
   /** The ceiling variant is a hello-world GET; every other variant takes product creations. */
   kind: 'create-products' | 'hello-world';
+  /** The `Authorization` header the writes carry (Herald's product writes need an admin's token). */
+  authorization?: string;
 }
 
 export interface LoadResult {
@@ -38,7 +40,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           {
             method: 'POST',
             path: '/api/v1/products',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...(options.authorization ? { authorization: options.authorization } : {}) },
             setupRequest: (request) => ({ ...request, body: productBody(`${options.skuPrefix}-${(counter += 1)}`) }),
           },
         ];

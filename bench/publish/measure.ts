@@ -96,7 +96,7 @@ export async function measureVariant(
   });
   try {
     const kind = publishes ? 'create-products' : 'hello-world';
-    const common = { url: server.url, connections: options.connections, kind } as const;
+    const common = { url: server.url, connections: options.connections, kind, authorization: server.authorization } as const;
     if (options.warmupSeconds > 0) {
       await runLoad({ ...common, durationSeconds: options.warmupSeconds, skuPrefix: `${id}-warmup` });
     }

@@ -12,7 +12,7 @@ export interface ServeRequest {
 
 export type ParentToServer = { type: 'stats' } | { type: 'cpu' } | { type: 'stop' };
 export type ServerToParent =
-  | { type: 'ready'; url: string }
+  | { type: 'ready'; url: string; authorization?: string }
   | { type: 'stats'; stats: Record<string, unknown> }
   /** CPU time of the whole process, every thread included (user + system, microseconds). */
   | { type: 'cpu'; micros: number }
@@ -31,7 +31,7 @@ try {
   send({ type: 'failed', error: String((error as Error).stack ?? error) });
   process.exit(1);
 }
-send({ type: 'ready', url: running.url });
+send({ type: 'ready', url: running.url, ...(running.authorization ? { authorization: running.authorization } : {}) });
 
 process.on('message', async (message: ParentToServer) => {
   if (message.type === 'stats') send({ type: 'stats', stats: running.stats() });

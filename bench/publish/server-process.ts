@@ -4,6 +4,8 @@ import type { ParentToServer, ServeRequest, ServerToParent } from './serve.js';
 
 export interface ServerProcess {
   url: string;
+  /** The `Authorization` header its writes need, if any. */
+  authorization?: string;
   stats(): Promise<Record<string, unknown>>;
   /** CPU seconds the server process has used so far, all threads included. */
   cpuSeconds(): Promise<number>;
@@ -43,13 +45,14 @@ function next<T extends ServerToParent['type']>(child: ChildProcess, type: T): P
 export async function startServerProcess(request: ServeRequest): Promise<ServerProcess> {
   const child = fork(fileURLToPath(new URL('./serve.ts', import.meta.url)), [JSON.stringify(request)], { stdio: 'inherit' });
   const send = (message: ParentToServer) => child.send(message);
-  const { url } = await next(child, 'ready').catch((error) => {
+  const { url, authorization } = await next(child, 'ready').catch((error) => {
     child.kill('SIGKILL');
     throw error;
   });
 
   return {
     url,
+    authorization,
     async stats() {
       const reply = next(child, 'stats');
       send({ type: 'stats' });

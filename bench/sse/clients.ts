@@ -22,7 +22,7 @@ const SUBJECT = /"subject":"([^"]+)"/;
  * is kept to a split and one regex per message: with thousands of clients the load generator, not
  * the server, would otherwise be what is measured.
  */
-export function openClients(url: string, count: number): SseClientPool {
+export function openClients(url: string, count: number, authorization: string): SseClientPool {
   const receipts: Receipt[][] = [];
   const requests: http.ClientRequest[] = [];
   let connected = 0;
@@ -31,7 +31,13 @@ export function openClients(url: string, count: number): SseClientPool {
   for (let i = 0; i < count; i++) {
     const mine: Receipt[] = [];
     receipts.push(mine);
-    const request = http.get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (response) => {
+    const request = http.get(url, { agent: false, headers: { accept: 'text/event-stream', authorization } }, (response) => {
+      if (response.statusCode !== 200) {
+        // Refused (a limit, a bad token): a client that never got the stream.
+        dropped += 1;
+        response.resume();
+        return;
+      }
       connected += 1;
       response.setEncoding('utf8');
       let buffer = '';

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findFreePort, repoRoot } from '@herald/stack';
+import { benchAuth, signIn } from '../auth.js';
 import { openClients } from './clients.js';
 import { renderReport, type SseRun } from './report.js';
 
@@ -45,7 +46,11 @@ async function startApi() {
   // As root the embedded PostgreSQL runs as an unprivileged user, which must be able to enter it.
   await chmod(dataDir, 0o755);
   const port = await findFreePort();
+  // Product events reach admins' streams: every client is the admin, so one user holds them all.
+  const auth = benchAuth();
   const env = {
+    ...auth.env,
+    SSE_MAX_STREAMS_PER_USER: String(Math.max(...clientCounts)),
     PATH: process.env.PATH,
     DATA_DIR: dataDir,
     PORT: String(port),
@@ -71,6 +76,7 @@ async function startApi() {
   console.error(`API ready at ${base}`);
   return {
     base,
+    authorization: await signIn(base, auth.adminPassword),
     pid: child.pid!,
     async stop() {
       child.kill('SIGTERM');
@@ -80,9 +86,9 @@ async function startApi() {
   };
 }
 
-async function measure(api: { base: string; pid: number }, clients: number): Promise<SseRun> {
+async function measure(api: { base: string; pid: number; authorization: string }, clients: number): Promise<SseRun> {
   const rssBefore = await rssBytes(api.pid);
-  const pool = openClients(`${api.base}/api/v1/events/stream?types=ProductCreated`, clients);
+  const pool = openClients(`${api.base}/api/v1/events/stream?types=ProductCreated`, clients, api.authorization);
   for (let i = 0; i < 240 && pool.connected() < clients; i++) await sleep(250);
   console.error(`  ${pool.connected()} of ${clients} clients connected`);
   await sleep(2_000);
@@ -98,7 +104,7 @@ async function measure(api: { base: string; pid: number }, clients: number): Pro
     if (due > now()) await sleep(due - now());
     const response = await fetch(`${api.base}/api/v1/products`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: api.authorization },
       body: JSON.stringify({ sku: `BENCH-${clients}-${i}`, name: 'Bench item', price: { amount: 100, currency: 'EUR' }, stock: 1000 }),
     });
     const body = (await response.json()) as { id: string };

@@ -95,7 +95,7 @@ async function measurePgbench(databaseUrl: string, db: pg.Pool, context: Measure
  */
 export async function measureWrites(server: ServerProcess, db: pg.Pool, drain: Drain, id: string, context: MeasureContext) {
   const { options } = context;
-  const common = { url: server.url, connections: options.connections, kind: 'create-products' } as const;
+  const common = { url: server.url, connections: options.connections, kind: 'create-products', authorization: server.authorization } as const;
   const herald = drain !== 'none';
   const consumers = drain === 'consumers';
   let warmupDrained: boolean | null = null;

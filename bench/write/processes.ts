@@ -103,6 +103,8 @@ export function killAllProcessesSync(): void {
 export interface ServerProcess extends Spawned {
   label: string;
   url: string;
+  /** The `Authorization` header its writes need (Herald: an admin's access token). */
+  authorization?: string;
   stop(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '@herald/stack';
+import { benchAuth, signIn } from '../auth.js';
 import { startNodeServer, type ServerProcess } from './processes.js';
 
 export const VARIANTS = ['herald-embedded', 'herald-embedded-api', 'herald-kafka', 'minimal-prepared', 'minimal-4-statements', 'pgbench'] as const;
@@ -58,12 +59,16 @@ const MINIMAL_ENTRY = new URL('./minimal/server.ts', import.meta.url).pathname;
  * Herald as `npm start` runs it (`apps/api/src/main.ts`, in-process notifier and analytics on),
  * on this variant's fresh database; with `brokers`, against Kafka. herald-embedded-api is the
  * same with `IN_PROCESS_CONSUMERS=false`: the API's own write path, no consumer in the process.
+ * Its writes are an admin's, as product writes must be: the server gets an admin password and
+ * rate limits no load here reaches, and the load signs in once and sends the access token.
  */
 async function startHerald(variant: HeraldVariant, settings: ServerSettings): Promise<ServerProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-bench-write-'));
   await chmod(dataDir, 0o755);
   const port = await findFreePort();
+  const auth = benchAuth();
   const env: Record<string, string> = {
+    ...auth.env,
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: settings.logLevel,
@@ -97,13 +102,15 @@ async function startHerald(variant: HeraldVariant, settings: ServerSettings): Pr
     await rm(dataDir, { recursive: true, force: true });
     throw error;
   });
-  return {
-    ...server,
-    async stop() {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+  const stop = async () => {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
   };
+  const authorization = await signIn(server.url, auth.adminPassword).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  return { ...server, authorization, stop };
 }
 
 async function startMinimal(mode: 'prepared' | 'statements', settings: ServerSettings): Promise<ServerProcess> {

@@ -5,6 +5,7 @@ import { loadConfig as loadNotifierConfig } from '@herald/notifier';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { loadConfig } from '../../../apps/api/src/config.js';
+import { benchAuth, signIn } from '../../auth.js';
 import type { Publisher } from '../../../apps/api/src/publisher/publisher.js';
 import { swapPublisher } from '../swap/publisher-swap.js';
 import { startMainThreadPublisher } from './main-thread.js';
@@ -20,14 +21,19 @@ export interface VariantSettings {
 
 export interface RunningVariant {
   url: string;
+  /** The `Authorization` header its writes need (the API variants: an admin's access token). */
+  authorization?: string;
   /** Publisher counters plus anything variant-specific, read once the backlog has drained. */
   stats(): Record<string, unknown>;
   close(): Promise<void>;
 }
 
 /** The environment every API variant shares: Herald's defaults plus this run's database, broker and prefix. */
-function environment(settings: VariantSettings, dataDir: string): Record<string, string> {
+function environment(settings: VariantSettings, dataDir: string, authEnv: Record<string, string>): Record<string, string> {
   return {
+    // Product writes need an admin's token: an admin password of the run's own, and rate limits
+    // no load here reaches.
+    ...authEnv,
     HOST: '127.0.0.1',
     PORT: '0',
     // Logging off everywhere: every variant pays the same (zero) logging cost.
@@ -62,10 +68,12 @@ async function startApi(variant: Exclude<VariantName, 'ceiling'>, settings: Vari
   }
   // Imported only now: the swap has to be in place before runtime.ts resolves its imports.
   const { startHerald } = await import('../../../apps/api/src/runtime.js');
-  const env = environment(settings, dataDir);
+  const auth = benchAuth();
+  const env = environment(settings, dataDir, auth.env);
   const herald = await startHerald(loadConfig(env), loadNotifierConfig(env), pino({ level: 'silent' }));
   return {
     url: herald.url,
+    authorization: await signIn(herald.url, auth.adminPassword),
     stats: () => ({ ...herald.publisher.state(), ...perEvent?.stats() }),
     async close() {
       await herald.close();
