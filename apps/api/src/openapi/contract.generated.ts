@@ -828,6 +828,25 @@ export interface components {
     };
     responses: {
         /**
+         * @description A rate limit was reached (`urn:herald:problem:rate-limited`); try again after `Retry-After`
+         *     seconds. `POST /api/v1/auth/token` is limited per client address and per handle; operations
+         *     that declare `security`, per user; public operations, per user when a valid token is sent,
+         *     else per client address. Every limited response carries the `RateLimit-*` headers of the
+         *     limit closest to being reached.
+         */
+        TooManyRequests: {
+            headers: {
+                "Retry-After": components["headers"]["RetryAfter"];
+                "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
          * @description No valid bearer token: missing, expired, badly signed, for another audience or issuer, or
          *     signed by an unknown key. `WWW-Authenticate: Bearer` says which (`error_description`).
          */
@@ -913,6 +932,17 @@ export interface components {
     };
     requestBodies: never;
     headers: {
+        /** @description Seconds until the limit that was reached lets requests in again. */
+        RetryAfter: number;
+        /**
+         * @description Requests allowed per window by the limit closest to being reached for this request (its
+         *     user's, its client address's, or on sign-in its handle's).
+         */
+        RateLimitLimit: number;
+        /** @description Requests that limit still allows in its current window. */
+        RateLimitRemaining: number;
+        /** @description Seconds until that window ends. */
+        RateLimitReset: number;
         /** @description `no-store`: tokens are never cached. */
         NoStore: "no-store";
         /** @description Version of the product, for If-Match / If-None-Match; a strong tag holding the version. */
@@ -958,6 +988,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getUser: {
@@ -982,6 +1013,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     updateUser: {
@@ -1014,6 +1046,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getUserByHandle: {
@@ -1039,6 +1072,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMe: {
@@ -1061,6 +1095,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     updateMe: {
@@ -1091,6 +1126,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     issueToken: {
@@ -1128,6 +1164,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     refreshToken: {
@@ -1165,6 +1202,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     revokeTokens: {
@@ -1191,6 +1229,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getJwks: {
@@ -1211,6 +1250,7 @@ export interface operations {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listProducts: {
@@ -1242,6 +1282,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     createProduct: {
@@ -1275,6 +1316,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getProduct: {
@@ -1310,6 +1352,7 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     deleteProduct: {
@@ -1339,6 +1382,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     updateProduct: {
@@ -1378,6 +1422,7 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     adjustStock: {
@@ -1412,6 +1457,7 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     streamEvents: {
@@ -1440,6 +1486,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getEventRates: {
@@ -1466,6 +1513,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getInventory: {
@@ -1486,6 +1534,7 @@ export interface operations {
                     "application/json": components["schemas"]["Inventory"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getConsumerLag: {
@@ -1506,6 +1555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ConsumerLag"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listDeadLetters: {
@@ -1532,6 +1582,7 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     redriveDeadLetters: {
@@ -1561,6 +1612,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getLiveness: {

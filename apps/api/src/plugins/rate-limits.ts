@@ -24,7 +24,7 @@ export interface RateLimitSettings {
 }
 
 /** Operations probes, scrapers and readers of the contract call: never limited. */
-const UNLIMITED_OPERATIONS = new Set(['getLiveness', 'getReadiness', 'getMetrics', 'getAsyncApi']);
+export const UNLIMITED_OPERATIONS: ReadonlySet<string> = new Set(['getLiveness', 'getReadiness', 'getMetrics', 'getAsyncApi']);
 const SIGN_IN_OPERATION = 'issueToken';
 /** Distinct keys each counter keeps; the least recently seen go first beyond that. */
 const KEYS_PER_COUNTER = 100_000;

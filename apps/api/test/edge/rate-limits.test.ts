@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
 import t, { type Test } from 'tap';
+import { parse } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { defaultSpecPath } from '../../src/openapi/spec.js';
+import { UNLIMITED_OPERATIONS } from '../../src/plugins/rate-limits.js';
 import { startTestHerald, validProduct, type TestHerald } from '../helpers/herald.js';
 
 /** Limits far above what these tests send; each test lowers the one it is about. */
@@ -167,4 +171,22 @@ t.test('limits are "<requests>/<window>" settings with production defaults', asy
   t.same(loadConfig({}).trustProxy, false);
   t.same(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
   t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8,127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1']);
+});
+
+t.test('openapi.yaml declares the 429 on every limited operation, with Retry-After and the RateLimit headers', async (t) => {
+  type Operation = { operationId: string; responses: Record<string, { $ref?: string; headers?: Record<string, unknown> }> };
+  const document = parse(readFileSync(defaultSpecPath, 'utf8')) as {
+    paths: Record<string, Record<string, Operation>>;
+    components: { responses: Record<string, { headers?: Record<string, unknown> }> };
+  };
+  const operations = Object.values(document.paths).flatMap((item) =>
+    Object.entries(item).filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method)).map(([, operation]) => operation),
+  );
+  t.ok(operations.length >= 20);
+  for (const operation of operations) {
+    const tooMany = operation.responses['429'];
+    if (UNLIMITED_OPERATIONS.has(operation.operationId)) t.notOk(tooMany, `${operation.operationId} is not limited`);
+    else t.ok(tooMany?.$ref === '#/components/responses/TooManyRequests' || tooMany?.headers?.['Retry-After'], `${operation.operationId} declares its 429`);
+  }
+  t.same(Object.keys(document.components.responses.TooManyRequests!.headers ?? {}).sort(), ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After']);
 });

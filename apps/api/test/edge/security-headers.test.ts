@@ -64,3 +64,21 @@ t.test("under /docs the policy also allows Swagger UI's logo style, by its hash;
   api.delete('style-src');
   t.same(docs, api, 'every other directive is the same');
 });
+
+t.test('the event stream still streams, with the security headers, under every limit', async (t) => {
+  const herald = await startTestHerald(t);
+  const abort = new AbortController();
+  t.teardown(() => abort.abort());
+  const response = await fetch(new URL('/api/v1/events/stream', herald.url), {
+    headers: { authorization: `Bearer ${await herald.adminToken()}`, accept: 'text/event-stream' },
+    signal: abort.signal,
+  });
+  t.equal(response.status, 200);
+  t.match(response.headers.get('content-type'), /^text\/event-stream/);
+  t.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  t.ok(response.headers.get('content-security-policy'));
+  const reader = response.body!.getReader();
+  const { value } = await reader.read();
+  t.match(new TextDecoder().decode(value), /^retry: \d+/, 'the stream has begun');
+  abort.abort();
+});
