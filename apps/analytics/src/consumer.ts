@@ -4,6 +4,7 @@ import {
   type ConsumerRuntimeOptions,
   type ConsumerStats,
 } from '@herald/consumer-runtime';
+import type { TopicKey } from '@herald/event-schemas';
 import type { EventTransport, TransportLogger } from '@herald/event-transport';
 import type pg from 'pg';
 import { applyEvent, applyEvents } from './apply-event.js';
@@ -11,6 +12,9 @@ import { isTransientDatabaseError } from './db.js';
 
 /** Consumer group (before the prefix) and dead-letter topic name of analytics. */
 export const ANALYTICS_CONSUMER_NAME = 'analytics';
+
+/** The topics analytics reads (keys; the runtime puts the deployment's prefix in front). */
+export const ANALYTICS_TOPICS: readonly TopicKey[] = ['products'];
 
 export interface AnalyticsConsumerOptions {
   /** Pool on the database whose `analytics` schema `migrateAnalytics` brought up to date. */
@@ -29,8 +33,7 @@ export function analyticsConsumer(options: AnalyticsConsumerOptions): ConsumerDe
   const { pool } = options;
   return {
     name: ANALYTICS_CONSUMER_NAME,
-    // A topic key: the runtime puts the deployment's prefix in front.
-    topics: ['products'],
+    topics: [...ANALYTICS_TOPICS],
     async handle(event, context) {
       const outcome = await applyEvent(pool, event);
       if (outcome === 'duplicate') {

@@ -10,6 +10,7 @@
 export { applyEvent, applyEvents, type ApplyOutcome, type BatchOutcome } from './apply-event.js';
 export {
   ANALYTICS_CONSUMER_NAME,
+  ANALYTICS_TOPICS,
   analyticsConsumer,
   startAnalytics,
   type AnalyticsConsumerOptions,

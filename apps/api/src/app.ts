@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
-import { topicNames } from '@herald/event-schemas';
+import { topicName, topics as topicMap, type TopicKey } from '@herald/event-schemas';
 import type { EventTransport } from '@herald/event-transport';
+import { logSerializers } from '@herald/logging';
 import { authPlugin } from './auth/plugin.js';
 import { ephemeralKeySet, type KeySet } from './auth/keys.js';
 import type { Config } from './config.js';
@@ -26,6 +27,7 @@ import type { Publisher } from './publisher/publisher.js';
 import type { EventHub } from './stream/event-hub.js';
 import { streamRoutes } from './stream/routes.js';
 import type { ReplaySource } from './stream/sse-stream.js';
+import { createStreamTickets } from './stream/tickets.js';
 
 export interface AppDependencies {
   config: Config;
@@ -47,6 +49,8 @@ export interface AppDependencies {
     archive(): ArchiveStats | undefined;
   };
 }
+
+const topicKeys = Object.keys(topicMap) as TopicKey[];
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -77,7 +81,11 @@ export async function buildApp(
 ): Promise<FastifyInstance> {
   const { config, pool, publisher, eventHub, transport } = deps;
   const app = Fastify({
-    ...(typeof logger === 'boolean' ? { logger } : { loggerInstance: logger }),
+    // Whatever logger is given, requests are logged through Herald's serializers: credentials in
+    // the query are redacted and headers (Authorization) never written.
+    ...(typeof logger === 'boolean'
+      ? { logger: logger && ({ serializers: logSerializers } as FastifyServerOptions['logger']) }
+      : { loggerInstance: logger.child({}, { serializers: logSerializers }) }),
     bodyLimit: config.bodyLimitBytes,
     // Behind a proxy, the client address (rate limits, logs) comes from X-Forwarded-For. Fastify
     // also takes a number of hops, which its types do not list.
@@ -132,12 +140,16 @@ export async function buildApp(
     unitOfWork: createUnitOfWork({ pool, topicPrefix: config.topicPrefix, onEventsCommitted: () => publisher.nudge() }),
     transport,
     publisher,
-    consumerGroups: (deps.consumerNames ?? consumerModules.map((module) => module.name)).map((name) => `${config.topicPrefix}${name}`),
+    consumerGroups: (deps.consumerNames ?? consumerModules.map((module) => module.name)).map((name) => ({
+      group: `${config.topicPrefix}${name}`,
+      // A consumer run elsewhere that the API does not know is measured against every topic.
+      topics: (consumerModules.find((module) => module.name === name)?.topics ?? topicKeys).map((key) => topicName(key, config.topicPrefix)),
+    })),
   };
   const { consumers } = deps;
   await app.register(metricsPlugin, {
     publisher,
-    consumerLag: consumerLagSource(transport, platform.consumerGroups, topicNames(config.topicPrefix)),
+    consumerLag: consumerLagSource(transport, platform.consumerGroups),
     ...(consumers ? { consumers: async () => consumers.reports(), archive: async () => consumers.archive() } : {}),
   });
 
@@ -158,6 +170,8 @@ export async function buildApp(
       replayPageSize: 500,
       replayMaxEvents: 50_000,
     },
+    tickets: createStreamTickets({ pool, ttlSeconds: config.sse.ticketTtlSeconds }),
+    maxStreamsPerUser: config.sse.maxStreamsPerUser,
   });
 
   for (const feature of features) {

@@ -5,6 +5,12 @@ import type { Pool } from './db/pool.js';
 import type { UnitOfWork } from './outbox/unit-of-work.js';
 import type { Publisher } from './publisher/publisher.js';
 
+/** A consumer group and the topics it reads, by their full (prefixed) names. */
+export interface ConsumerGroupTopics {
+  group: string;
+  topics: string[];
+}
+
 /** What the platform gives every feature: its shared parts, built once by the composition root. */
 export interface Platform {
   config: Config;
@@ -13,8 +19,8 @@ export interface Platform {
   unitOfWork: UnitOfWork;
   transport: EventTransport;
   publisher: Publisher;
-  /** Full group ids of the consumers this deployment runs (for lag reports). */
-  consumerGroups: string[];
+  /** The consumer groups this deployment runs, with the topics each reads (full names, for lag reports). */
+  consumerGroups: ConsumerGroupTopics[];
 }
 
 /**

@@ -73,7 +73,7 @@ t.test('events committed before the API is SIGKILLed are published after it rest
     t.equal(response.status, 201);
     created.push(((await response.json()) as { id: string }).id);
   }
-  const pending = await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+  const pending = await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND topic = $1', [topicName('products', topicPrefix)]);
   t.equal(pending.rows[0].n, 5, 'the events are committed but not published');
 
   first.kill('SIGKILL');

@@ -167,7 +167,7 @@ t.test('consumerLagSource asks the transport for each group and labels the parti
       return [{ topic: topics[0]!, partition: 0, committedOffset: '1', highWatermark: groupId === 'a' ? '3' : '1', lag: groupId === 'a' ? 2 : 0 }];
     },
   } as unknown as EventTransport;
-  const lags = await consumerLagSource(transport, ['a', 'b'], ['t1'])();
+  const lags = await consumerLagSource(transport, [{ group: 'a', topics: ['t1'] }, { group: 'b', topics: ['t1'] }])();
   t.same(asked, [['a', ['t1']], ['b', ['t1']]]);
   t.same(lags.map((l) => [l.group, l.topic, l.partition, l.lag]), [['a', 't1', 0, 2], ['b', 't1', 0, 0]]);
 });

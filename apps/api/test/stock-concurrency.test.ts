@@ -6,11 +6,12 @@ t.test('100 concurrent -1 adjustments against stock 50: exactly 50 succeed and s
   const product = (await herald.request({ method: 'POST', url: '/api/v1/products', body: validProduct({ stock: 50, low_stock_threshold: 0 }) })).json();
 
   // Real HTTP requests, all in flight at once, so they race for the row in PostgreSQL.
+  const authorization = `Bearer ${await herald.adminToken()}`;
   const responses = await Promise.all(
     Array.from({ length: 100 }, (_, i) =>
       fetch(`${herald.url}/api/v1/products/${product.id}/stock-adjustments`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
         body: JSON.stringify({ delta: -1, reason: `order ${i}` }),
       }).then(async (response) => ({ status: response.status, body: (await response.json()) as any })),
     ),

@@ -1,11 +1,14 @@
 import type { ConsumerDefinition } from '@herald/consumer-runtime';
 import { isTransientEventLogError, type EventLog } from '@herald/event-log';
-import { topics } from '@herald/event-schemas';
+import { topics, type TopicKey } from '@herald/event-schemas';
 import { logEvent } from './handlers/log-event.js';
 import { loggedAtOf, logEvents } from './handlers/log-events.js';
 
 /** Consumer group (before the prefix) and dead-letter topic name of the notifier. */
 export const NOTIFIER_CONSUMER_NAME = 'notifier';
+
+/** The notifier reads every topic (keys; the runtime puts the deployment's prefix in front). */
+export const NOTIFIER_TOPICS = Object.keys(topics) as TopicKey[];
 
 /**
  * The notifier consumer: every event on every product topic goes into the event log, a fetched
@@ -20,8 +23,7 @@ export function notifierConsumer(options: { eventLog: EventLog }): ConsumerDefin
   const { eventLog } = options;
   return {
     name: NOTIFIER_CONSUMER_NAME,
-    // Topic keys: the runtime puts the deployment's prefix in front.
-    topics: Object.keys(topics),
+    topics: NOTIFIER_TOPICS,
     async handle(event, context) {
       const outcome = await logEvent(event, {
         eventLog,

@@ -8,7 +8,7 @@
  * - replayEvents: archive + recent log for a time range, deduplicated, in (time, id) order.
  */
 export { loadConfig, type NotifierConfig } from './config.js';
-export { NOTIFIER_CONSUMER_NAME, notifierConsumer } from './consumer.js';
+export { NOTIFIER_CONSUMER_NAME, NOTIFIER_TOPICS, notifierConsumer } from './consumer.js';
 export { logEvent, type LogEventDeps } from './handlers/log-event.js';
 export { startNotifier, type RunningNotifier, type StartNotifierOptions } from './notifier.js';
 export { openNotifierStores, type NotifierStores, type OpenStoresOptions } from './stores.js';

@@ -6,14 +6,13 @@ import { HttpProblem } from '../errors.js';
 export interface AnalyticsRoutesOptions {
   queries: AnalyticsQueries;
   transport: EventTransport;
-  /** Full consumer group ids whose lag is reported, e.g. `notifier`, `analytics` (prefixed). */
-  consumerGroups: string[];
-  topics: string[];
+  /** The consumer groups whose lag is reported (prefixed), with the topics each reads. */
+  consumerGroups: ReadonlyArray<{ group: string; topics: string[] }>;
 }
 
 /** Statistics the analytics consumer keeps, and how far each consumer group is behind. */
 export async function analyticsRoutes(app: FastifyInstance, options: AnalyticsRoutesOptions) {
-  const { queries, transport, consumerGroups, topics } = options;
+  const { queries, transport, consumerGroups } = options;
 
   app.openapi.route(app, 'getEventRates', async (request) => {
     const query = request.query as { minutes: number; types?: string };
@@ -33,7 +32,7 @@ export async function analyticsRoutes(app: FastifyInstance, options: AnalyticsRo
 
   app.openapi.route(app, 'getConsumerLag', async () => {
     const groups = await Promise.all(
-      consumerGroups.map(async (group) => {
+      consumerGroups.map(async ({ group, topics }) => {
         const partitions = await transport.consumerLag(group, topics);
         return {
           group,

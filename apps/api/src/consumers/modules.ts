@@ -1,7 +1,8 @@
-import { startAnalytics } from '@herald/analytics';
+import { ANALYTICS_TOPICS, startAnalytics } from '@herald/analytics';
+import type { TopicKey } from '@herald/event-schemas';
 import type { ConsumerStats } from '@herald/consumer-runtime';
 import type { EventTransport } from '@herald/event-transport';
-import { startNotifier, type ArchiverStats, type NotifierConfig, type NotifierStores } from '@herald/notifier';
+import { NOTIFIER_TOPICS, startNotifier, type ArchiverStats, type NotifierConfig, type NotifierStores } from '@herald/notifier';
 import type { Logger } from 'pino';
 import type { Pool } from '../db/pool.js';
 
@@ -34,11 +35,14 @@ export interface RunningConsumerModule {
 export interface ConsumerModule {
   /** The consumer group's name without prefix. */
   name: string;
+  /** The topics it reads (keys; the deployment's prefix goes in front). */
+  topics: readonly TopicKey[];
   start(resources: ConsumerResources): Promise<RunningConsumerModule>;
 }
 
 const notifierModule: ConsumerModule = {
   name: 'notifier',
+  topics: NOTIFIER_TOPICS,
   async start({ transport, stores, notifierConfig, log }) {
     const notifier = await startNotifier({
       transport,
@@ -53,6 +57,7 @@ const notifierModule: ConsumerModule = {
 
 const analyticsModule: ConsumerModule = {
   name: 'analytics',
+  topics: ANALYTICS_TOPICS,
   start: ({ transport, pool, topicPrefix, log }) =>
     startAnalytics({ transport, pool, prefix: topicPrefix, log: log.child({ component: 'analytics' }) }),
 };

@@ -38,10 +38,13 @@ export interface MetricsOptions {
 }
 
 /** `consumerLag` from a transport: every partition of the topics, for each group. */
-export function consumerLagSource(transport: EventTransport, groups: string[], topics: string[]): () => Promise<GroupPartitionLag[]> {
+export function consumerLagSource(
+  transport: EventTransport,
+  groups: ReadonlyArray<{ group: string; topics: string[] }>,
+): () => Promise<GroupPartitionLag[]> {
   return async () => {
     const lags = await Promise.all(
-      groups.map(async (group) => (await transport.consumerLag(group, topics)).map((partition) => ({ ...partition, group }))),
+      groups.map(async ({ group, topics }) => (await transport.consumerLag(group, topics)).map((partition) => ({ ...partition, group }))),
     );
     return lags.flat();
   };

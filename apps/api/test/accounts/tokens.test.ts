@@ -72,7 +72,7 @@ t.test('each attack on the token is a 401 with WWW-Authenticate: Bearer error="i
 t.test('a token for another audience or from another issuer, or expired, is a 401 even when correctly signed', async (t) => {
   // Tokens signed with this server's own key, through its own signer, but with other claims.
   const signer = herald.app.jwt;
-  const claims = { sub: user.id, role: 'user', handle: user.handle };
+  const claims = { sub: user.id, role: 'user' as const, handle: user.handle };
   const cases = {
     'wrong audience': signer.sign(claims, { aud: 'another-api' } as never),
     'wrong issuer': signer.sign(claims, { iss: 'someone-else' } as never),

@@ -61,7 +61,7 @@ t.test('the analytics figures served by the API equal those computed from the ev
   await herald.request({ method: 'DELETE', url: `/api/v1/products/${ids[5]}` });
   await consumersCaughtUp(herald);
 
-  const { rows } = await herald.pool.query('SELECT count(*)::int AS n FROM outbox');
+  const { rows } = await herald.pool.query('SELECT count(*)::int AS n FROM outbox WHERE topic = $1', [herald.topic]);
   const events = (await readTopic(herald.transport, herald.topic, (r) => r.length >= rows[0].n)).map((r) => r.event);
   const expected = foldInventory(events);
   const inventory = (await herald.request({ method: 'GET', url: '/api/v1/analytics/inventory' })).json();
@@ -81,7 +81,8 @@ t.test('the analytics figures served by the API equal those computed from the ev
 t.test('a stream resumed from an event this instance no longer remembers is replayed from the event log', async (t) => {
   // No recent ring at all: every resume must come from the notifier's DynamoDB log.
   const herald = await startWithConsumers(t, { SSE_RECENT_EVENTS: '0' });
-  const first = openSse(`${herald.url}/api/v1/events/stream`);
+  const asAdmin = { authorization: `Bearer ${await herald.adminToken()}` };
+  const first = openSse(`${herald.url}/api/v1/events/stream`, asAdmin);
   await eventually(async () => herald.eventHub.listenerCount() === 1);
   await herald.request({ method: 'POST', url: '/api/v1/products', body: validProduct() });
   await first.waitFor((m) => m.some((x) => x.id));
@@ -98,7 +99,7 @@ t.test('a stream resumed from an event this instance no longer remembers is repl
   }
   await consumersCaughtUp(herald);
 
-  const resumed = openSse(`${herald.url}/api/v1/events/stream`, { 'last-event-id': lastSeen });
+  const resumed = openSse(`${herald.url}/api/v1/events/stream`, { ...asAdmin, 'last-event-id': lastSeen });
   t.teardown(() => resumed.close());
   await resumed.waitFor((m) => m.filter((x) => x.id).length >= 4);
   await new Promise((resolve) => setTimeout(resolve, 300));

@@ -1,12 +1,6 @@
 import type { TestHerald, TestUser } from './herald.js';
 
-interface Teardown {
-  test(name: string, fn: (t: Assertions) => Promise<void>): Promise<unknown>;
-}
-interface Assertions {
-  equal(actual: unknown, expected: unknown, message?: string): void;
-  same(actual: unknown, expected: unknown, message?: string): void;
-}
+type Tap = typeof import('tap').default;
 
 export interface OwnedRequest {
   method: 'PATCH' | 'PUT' | 'POST' | 'DELETE';
@@ -30,7 +24,7 @@ export interface OwnedResource {
  * owner's succeed; an admin may delete (but not change) what others own.
  */
 export async function specifyOwnership(
-  t: Teardown,
+  t: Tap,
   herald: TestHerald,
   resource: string,
   create: (owner: TestUser) => Promise<OwnedResource>,
