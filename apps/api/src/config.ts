@@ -58,6 +58,8 @@ const configSchema = {
     ACCESS_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 30, maximum: 86400, default: 900 },
     REFRESH_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 300, maximum: 31536000, default: 2592000 },
     HERALD_ADMIN_PASSWORD: { type: 'string', minLength: 12, maxLength: 256 },
+    SSE_TICKET_TTL_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 60 },
+    SSE_MAX_STREAMS_PER_USER: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
     // Rate limits, each "<requests>/<window>" (window in s, m or h): see the README.
     RATE_LIMIT_TOKEN_PER_ADDRESS: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '25/5m' },
     RATE_LIMIT_TOKEN_PER_HANDLE: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '10/15m' },
@@ -123,6 +125,10 @@ export interface Config {
     heartbeatMs: number;
     maxBufferedBytes: number;
     recentEvents: number;
+    /** How long a stream ticket may wait before it is used. */
+    ticketTtlSeconds: number;
+    /** Streams one user may hold open on one instance at a time. */
+    maxStreamsPerUser: number;
   };
 }
 
@@ -170,6 +176,8 @@ type RawConfig = {
   SSE_HEARTBEAT_MS: number;
   SSE_MAX_BUFFERED_BYTES: number;
   SSE_RECENT_EVENTS: number;
+  SSE_TICKET_TTL_SECONDS: number;
+  SSE_MAX_STREAMS_PER_USER: number;
 };
 
 const SECRET_BEARING = /URL|SECRET|PASSWORD|TOKEN|KEY/;
@@ -240,6 +248,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       heartbeatMs: raw.SSE_HEARTBEAT_MS,
       maxBufferedBytes: raw.SSE_MAX_BUFFERED_BYTES,
       recentEvents: raw.SSE_RECENT_EVENTS,
+      ticketTtlSeconds: raw.SSE_TICKET_TTL_SECONDS,
+      maxStreamsPerUser: raw.SSE_MAX_STREAMS_PER_USER,
     },
   };
 }

@@ -25,6 +25,7 @@ export const problemTypes = {
   HERALD_REQUEST_TIMEOUT: { status: 408, title: 'Request timeout', slug: 'request-timeout' },
   HERALD_HEADERS_TOO_LARGE: { status: 431, title: 'Request header fields too large', slug: 'headers-too-large' },
   HERALD_RATE_LIMITED: { status: 429, title: 'Too many requests', slug: 'rate-limited' },
+  HERALD_TOO_MANY_STREAMS: { status: 429, title: 'Too many open event streams', slug: 'too-many-streams' },
   HERALD_INTERNAL: { status: 500, title: 'Internal server error', slug: 'internal' },
   HERALD_UNAVAILABLE: { status: 503, title: 'Service unavailable', slug: 'unavailable' },
 } as const;

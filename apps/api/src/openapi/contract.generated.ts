@@ -276,12 +276,46 @@ export interface paths {
          *     15 s. To resume after a disconnect, send the last id received as `Last-Event-ID` (header,
          *     or the `last_event_id` query parameter for clients that cannot set headers): the events
          *     after it are replayed from the event log, then the stream continues live, with no gap and
-         *     no duplicate at the seam. A client that reads too slowly gets a final `event: overflow`
-         *     message and is disconnected; it can reconnect and resume.
+         *     no duplicate at the seam. An id that cannot be placed (unknown, too old) gets
+         *     `event: resync` and then the live events, nothing replayed. A client that reads too slowly
+         *     gets a final `event: overflow` message and is disconnected; it can reconnect and resume.
+         *
+         *     Signed-in users only: `Authorization: Bearer`, or, where the client cannot send headers
+         *     (a browser's EventSource), a ticket from `POST /api/v1/events/stream-tickets` as
+         *     `?ticket=`. An admin sees every event; a user sees the events about their own account
+         *     (topic `herald.users`, `subject` = their id), live and replayed alike. A user holds at most
+         *     `SSE_MAX_STREAMS_PER_USER` streams open at once on an instance.
+         *
+         *     `HEAD` answers at once with the headers a `GET` would get, and opens no stream (nor uses
+         *     up a ticket).
          */
         get: operations["streamEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/events/stream-tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A single-use ticket to open the event stream
+         * @description For clients that cannot send an Authorization header on the stream request, as a
+         *     browser's EventSource cannot: open `GET /api/v1/events/stream?ticket=<ticket>` within
+         *     `expires_in` seconds (`SSE_TICKET_TTL_SECONDS`, default 60). A ticket opens one stream,
+         *     once, on any instance, for the user who asked for it; get a new one for each connection.
+         *     It is stored only as a hash, and request logs show `ticket=[redacted]`.
+         */
+        post: operations["createStreamTicket"];
         delete?: never;
         options?: never;
         head?: never;
@@ -668,6 +702,12 @@ export interface components {
                 message: string;
             }[];
         };
+        StreamTicket: {
+            /** @description 32 random bytes, base64url. */
+            ticket: string;
+            /** @description Seconds the ticket stays valid. */
+            expires_in: number;
+        };
         /**
          * @description One message of the event stream (as OpenAPI 3.2's `itemSchema` would say; the stream
          *     itself is `text/event-stream`). Besides these, the stream sends `retry:` once and
@@ -688,7 +728,7 @@ export interface components {
             data: string;
         };
         /** @enum {unknown} */
-        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning";
+        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning" | "UserRegistered" | "UserUpdated";
         /** @description The CloudEvents 1.0 envelope; `data` of each type is in the AsyncAPI document (`/asyncapi.json`). */
         CloudEvent: {
             /** @constant */
@@ -1467,6 +1507,11 @@ export interface operations {
                 types?: components["schemas"]["EventTypeList"];
                 /** @description Same as the Last-Event-ID header, for clients that cannot set headers. */
                 last_event_id?: string;
+                /**
+                 * @description A stream ticket (the `streamTicket` scheme), for clients that cannot send an
+                 *     Authorization header. Single use; it expires after `expires_in` seconds.
+                 */
+                ticket?: string;
             };
             header?: {
                 "Last-Event-ID"?: string;
@@ -1486,6 +1531,48 @@ export interface operations {
                 };
             };
             400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            /**
+             * @description The user already holds `SSE_MAX_STREAMS_PER_USER` open streams on this instance
+             *     (`urn:herald:problem:too-many-streams`): close one, then try again after `Retry-After`
+             *     seconds. Or a rate limit was reached (`urn:herald:problem:rate-limited`, with the
+             *     `RateLimit-*` headers), as for any operation: see `TooManyRequests`.
+             */
+            429: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createStreamTicket: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ticket */
+            201: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StreamTicket"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };

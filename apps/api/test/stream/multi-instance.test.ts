@@ -7,9 +7,14 @@ t.test(
   { skip: !onRealBroker && 'instances share a broker only on Kafka (npm run test:stack); the embedded broker lives inside one process' },
   async (t) => {
     const first = await startTestHerald(t);
+    // Signed in before the second instance gives the admin account its own password.
+    const firstToken = await first.adminToken();
     const second = await startTestHerald(t, { DATABASE_URL: first.databaseUrl, TOPIC_PREFIX: first.topicPrefix });
-    const onFirst = openSse(`${first.url}/api/v1/events/stream?types=ProductCreated`);
-    const onSecond = openSse(`${second.url}/api/v1/events/stream?types=ProductCreated`);
+    // Stream tickets live in the database: one issued by the first instance opens a stream on the second.
+    const issued = await first.request({ method: 'POST', url: '/api/v1/events/stream-tickets' });
+    t.equal(issued.statusCode, 201);
+    const onFirst = openSse(`${first.url}/api/v1/events/stream?types=ProductCreated`, { authorization: `Bearer ${firstToken}` });
+    const onSecond = openSse(`${second.url}/api/v1/events/stream?types=ProductCreated&ticket=${issued.json().ticket}`);
     t.teardown(() => {
       onFirst.close();
       onSecond.close();

@@ -7,8 +7,8 @@ const ids = (messages: SseMessage[]) => messages.filter((m) => m.id).map((m) => 
 
 t.test('a client that stops reading is cut off with an overflow event and the server lets go of it', async (t) => {
   const herald = await startTestHerald(t, { SSE_MAX_BUFFERED_BYTES: '262144' });
-  const slow = startSlowReader(t, herald);
-  const healthy = openSse(`${herald.url}/api/v1/events/stream`);
+  const slow = await startSlowReader(t, herald);
+  const healthy = openSse(`${herald.url}/api/v1/events/stream?types=ProductCreated`, { authorization: `Bearer ${await herald.adminToken()}` });
   t.teardown(() => healthy.close());
   await eventually(async () => herald.eventHub.listenerCount() === 2 && slow.output().includes('connected'));
 

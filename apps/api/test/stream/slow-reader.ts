@@ -15,11 +15,15 @@ export interface SlowReader {
 
 /**
  * An SSE client that connects and stops reading, with a tiny receive buffer, so the server's
- * writes back up quickly instead of vanishing into the kernel's buffers.
+ * writes back up quickly instead of vanishing into the kernel's buffers. It opens the stream with
+ * a ticket of the admin's, as a browser would.
  */
-export function startSlowReader(t: { teardown(fn: () => unknown): void }, herald: TestHerald): SlowReader {
+export async function startSlowReader(t: { teardown(fn: () => unknown): void }, herald: TestHerald): Promise<SlowReader> {
   const { hostname, port } = new URL(herald.url);
-  const slow = spawn('python3', [slowClientScript, hostname, port, '/api/v1/events/stream'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const issued = await herald.request({ method: 'POST', url: '/api/v1/events/stream-tickets' });
+  if (issued.statusCode !== 201) throw new Error(`stream ticket: ${issued.statusCode} ${issued.body}`);
+  const path = `/api/v1/events/stream?ticket=${issued.json<{ ticket: string }>().ticket}`;
+  const slow = spawn('python3', [slowClientScript, hostname, port, path], { stdio: ['pipe', 'pipe', 'inherit'] });
   t.teardown(() => slow.kill());
   let output = '';
   slow.stdout.on('data', (chunk) => (output += chunk));

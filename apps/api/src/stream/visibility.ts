@@ -1,0 +1,29 @@
+import { eventCatalog, type HeraldEvent, type TopicKey } from '@herald/event-schemas';
+import type { Principal } from '../auth/principal.js';
+
+/**
+ * Who may see an event on the stream, beyond admins (who see every event). One rule per topic a
+ * user may see anything of; a topic without a rule is for admins only. Later features add theirs
+ * here: posts of the blogs one follows, comments on one's posts, one's notifications.
+ */
+export interface VisibilityRule {
+  topic: TopicKey;
+  /** Whether `principal` may see `event`, an event of `topic`. */
+  visibleTo(event: HeraldEvent, principal: Principal): boolean;
+}
+
+export const visibilityRules: readonly VisibilityRule[] = [
+  // Events about one's own account (its subject is the user id).
+  { topic: 'users', visibleTo: (event, principal) => event.subject === principal.userId },
+];
+
+/**
+ * The filter of one stream: which events its principal may see. It applies alike to live events
+ * and to those replayed on a resume.
+ */
+export function visibilityFilter(principal: Principal, rules: readonly VisibilityRule[] = visibilityRules): (event: HeraldEvent) => boolean {
+  if (principal.role === 'admin') return () => true;
+  const byTopic = new Map<TopicKey, VisibilityRule[]>();
+  for (const rule of rules) byTopic.set(rule.topic, [...(byTopic.get(rule.topic) ?? []), rule]);
+  return (event) => byTopic.get(eventCatalog[event.type].topic)?.some((rule) => rule.visibleTo(event, principal)) ?? false;
+}
