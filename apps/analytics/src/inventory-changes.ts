@@ -72,6 +72,14 @@ export function inventoryChanges(events: readonly HeraldEvent[]): InventoryChang
         break;
       case 'UserRegistered':
       case 'UserUpdated':
+      case 'BlogCreated':
+      case 'BlogUpdated':
+      case 'BlogDeleted':
+      case 'PostCreated':
+      case 'PostUpdated':
+      case 'PostDeleted':
+      case 'CommentAdded':
+      case 'CommentDeleted':
         // Not about the inventory.
         break;
       default: {

@@ -5,6 +5,14 @@ import { productUpdatedSchema } from './events/product-updated.js';
 import { stockAdjustedSchema } from './events/stock-adjusted.js';
 import { userRegisteredSchema } from './events/user-registered.js';
 import { userUpdatedSchema } from './events/user-updated.js';
+import { blogCreatedSchema } from './events/blog-created.js';
+import { blogUpdatedSchema } from './events/blog-updated.js';
+import { blogDeletedSchema } from './events/blog-deleted.js';
+import { postCreatedSchema } from './events/post-created.js';
+import { postUpdatedSchema } from './events/post-updated.js';
+import { postDeletedSchema } from './events/post-deleted.js';
+import { commentAddedSchema } from './events/comment-added.js';
+import { commentDeletedSchema } from './events/comment-deleted.js';
 import type { TopicKey } from './topics.js';
 
 /**
@@ -20,6 +28,14 @@ export const eventCatalog = {
   LowStockWarning: { version: 1, topic: 'products', schema: lowStockWarningSchema },
   UserRegistered: { version: 1, topic: 'users', schema: userRegisteredSchema },
   UserUpdated: { version: 1, topic: 'users', schema: userUpdatedSchema },
+  BlogCreated: { version: 1, topic: 'blogs', schema: blogCreatedSchema },
+  BlogUpdated: { version: 1, topic: 'blogs', schema: blogUpdatedSchema },
+  BlogDeleted: { version: 1, topic: 'blogs', schema: blogDeletedSchema },
+  PostCreated: { version: 1, topic: 'posts', schema: postCreatedSchema },
+  PostUpdated: { version: 1, topic: 'posts', schema: postUpdatedSchema },
+  PostDeleted: { version: 1, topic: 'posts', schema: postDeletedSchema },
+  CommentAdded: { version: 1, topic: 'posts', schema: commentAddedSchema },
+  CommentDeleted: { version: 1, topic: 'posts', schema: commentDeletedSchema },
 } as const satisfies Record<string, { version: number; topic: TopicKey; schema: { $id: string } }>;
 
 export type EventType = keyof typeof eventCatalog;

@@ -21,6 +21,15 @@ export * from './events/stock-adjusted.js';
 export * from './events/user-profile.js';
 export * from './events/user-registered.js';
 export * from './events/user-updated.js';
+export * from './events/post-snapshot.js';
+export * from './events/blog-created.js';
+export * from './events/blog-updated.js';
+export * from './events/blog-deleted.js';
+export * from './events/post-created.js';
+export * from './events/post-updated.js';
+export * from './events/post-deleted.js';
+export * from './events/comment-added.js';
+export * from './events/comment-deleted.js';
 export { topicName, topicNames, topics, type TopicKey, type TopicName } from './topics.js';
 export type { EventData, EventOfType, HeraldEvent } from './types.js';
 export {

@@ -5,6 +5,8 @@
 export const topics = {
   products: 'herald.products',
   users: 'herald.users',
+  blogs: 'herald.blogs',
+  posts: 'herald.posts',
 } as const;
 
 export type TopicKey = keyof typeof topics;

@@ -5,6 +5,14 @@ import type { ProductUpdated } from './events/product-updated.js';
 import type { StockAdjusted } from './events/stock-adjusted.js';
 import type { UserRegistered } from './events/user-registered.js';
 import type { UserUpdated } from './events/user-updated.js';
+import type { BlogCreated } from './events/blog-created.js';
+import type { BlogUpdated } from './events/blog-updated.js';
+import type { BlogDeleted } from './events/blog-deleted.js';
+import type { PostCreated } from './events/post-created.js';
+import type { PostUpdated } from './events/post-updated.js';
+import type { PostDeleted } from './events/post-deleted.js';
+import type { CommentAdded } from './events/comment-added.js';
+import type { CommentDeleted } from './events/comment-deleted.js';
 
 /** Any Herald event; narrow it with `event.type`. */
 export type HeraldEvent =
@@ -14,7 +22,15 @@ export type HeraldEvent =
   | StockAdjusted
   | LowStockWarning
   | UserRegistered
-  | UserUpdated;
+  | UserUpdated
+  | BlogCreated
+  | BlogUpdated
+  | BlogDeleted
+  | PostCreated
+  | PostUpdated
+  | PostDeleted
+  | CommentAdded
+  | CommentDeleted;
 
 /** The event whose `type` is T. */
 export type EventOfType<T extends HeraldEvent['type']> = Extract<HeraldEvent, { type: T }>;

@@ -19,9 +19,17 @@ const inventoryHandlers: InventoryHandlers = {
   // Follows a ProductCreated/ProductUpdated/StockAdjusted of the same version, which carries the
   // state already: only counted.
   LowStockWarning: async () => {},
-  // Account events are not about the inventory (and analytics does not read their topic).
+  // Events of other aggregates are not about the inventory.
   UserRegistered: async () => {},
   UserUpdated: async () => {},
+  BlogCreated: async () => {},
+  BlogUpdated: async () => {},
+  BlogDeleted: async () => {},
+  PostCreated: async () => {},
+  PostUpdated: async () => {},
+  PostDeleted: async () => {},
+  CommentAdded: async () => {},
+  CommentDeleted: async () => {},
 };
 
 export async function applyToInventory(event: HeraldEvent, db: Queryable): Promise<void> {

@@ -18,6 +18,14 @@ export const EVENT_TYPES = [
   'LowStockWarning',
   'UserRegistered',
   'UserUpdated',
+  'BlogCreated',
+  'BlogUpdated',
+  'BlogDeleted',
+  'PostCreated',
+  'PostUpdated',
+  'PostDeleted',
+  'CommentAdded',
+  'CommentDeleted',
 ] as const satisfies readonly EventType[];
 
 // Fails to compile when the contract gains an event type that EVENT_TYPES does not list.

@@ -9,6 +9,14 @@ export const EVENT_TYPE_META: Record<EventType, { label: string; color: string }
   LowStockWarning: { label: 'Low stock', color: '#ea580c' },
   UserRegistered: { label: 'User registered', color: '#16a34a' },
   UserUpdated: { label: 'User updated', color: '#ca8a04' },
+  BlogCreated: { label: 'Blog created', color: '#0891b2' },
+  BlogUpdated: { label: 'Blog updated', color: '#0e7490' },
+  BlogDeleted: { label: 'Blog deleted', color: '#475569' },
+  PostCreated: { label: 'Post created', color: '#4f46e5' },
+  PostUpdated: { label: 'Post edited', color: '#6d28d9' },
+  PostDeleted: { label: 'Post deleted', color: '#52525b' },
+  CommentAdded: { label: 'Comment added', color: '#059669' },
+  CommentDeleted: { label: 'Comment deleted', color: '#71717a' },
 };
 
 const unknownType = { label: 'Other', color: '#94a3b8' };
