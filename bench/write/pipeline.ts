@@ -9,7 +9,10 @@ import type pg from 'pg';
 export interface PipelineState {
   /** Outbox rows neither published nor set aside. */
   pending: number;
-  /** Outbox rows published so far. */
+  /**
+   * Product events published so far: what analytics applies. Other topics' events (the admin
+   * account's UserRegistered, written at start) never reach its inbox.
+   */
   published: number;
   /**
    * Summed over the notifier and analytics groups; null when not asked (outbox not empty yet, or
@@ -46,7 +49,7 @@ const CONSUMER_GROUPS = ['notifier', 'analytics'];
 async function outboxState(db: pg.Pool): Promise<{ pending: number; published: number; processed: number }> {
   const { rows } = await db.query<{ pending: number; published: number; processed: number }>(
     `SELECT (SELECT count(*) FROM outbox WHERE published_at IS NULL AND set_aside_at IS NULL)::int AS pending,
-            (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL)::int AS published,
+            (SELECT count(*) FROM outbox WHERE published_at IS NOT NULL AND topic LIKE '%herald.products')::int AS published,
             (SELECT count(*) FROM analytics.processed_events)::int AS processed`,
   );
   return rows[0]!;
