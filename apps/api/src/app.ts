@@ -14,7 +14,7 @@ import type { Platform } from './feature.js';
 import { features } from './features.js';
 import { healthRoutes } from './health/routes.js';
 import { dashboardPlugin, dashboardUrls, defaultDashboardDir } from './plugins/dashboard.js';
-import { rejectDuplicateKeys } from './openapi/json-body.js';
+import { rejectDuplicateKeys, requireUtf8 } from './openapi/json-body.js';
 import { clientErrorHandler } from './plugins/client-errors.js';
 import { errorHandlerPlugin, sendProblem, toProblem } from './plugins/error-handler.js';
 import { corsPlugin } from './plugins/cors.js';
@@ -108,10 +108,11 @@ export async function buildApp(
     logController: new OneLinePerRequest(),
   }) as unknown as FastifyInstance;
 
-  // JSON only: any other body type is a 415 before it reaches a handler.
+  // JSON only: any other body type is a 415 before it reaches a handler. Read as bytes, so that a
+  // body that is not UTF-8 is refused rather than decoded with replacement characters.
   app.removeAllContentTypeParsers();
   const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'string' }, rejectDuplicateKeys(jsonParser));
+  app.addContentTypeParser(['application/json', 'application/merge-patch+json'], { parseAs: 'buffer' }, requireUtf8(rejectDuplicateKeys(jsonParser)));
   // Callback hooks: no promise per request on the hot path.
   app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
