@@ -2,6 +2,7 @@ import { accountsFeature } from './accounts/feature.js';
 import { analyticsFeature } from './analytics/feature.js';
 import { deadLettersFeature } from './dead-letters/feature.js';
 import type { Feature } from './feature.js';
+import { postsFeature } from './posts/feature.js';
 import { productsFeature } from './products/feature.js';
 
 /**
@@ -10,6 +11,7 @@ import { productsFeature } from './products/feature.js';
  */
 export const features: readonly Feature[] = [
   accountsFeature,
+  postsFeature,
   productsFeature,
   analyticsFeature,
   deadLettersFeature,

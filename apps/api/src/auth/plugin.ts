@@ -28,8 +28,11 @@ export interface AuthOptions {
 /** Finds who a request is from by a scheme other than the bearer token (a stream ticket, say). */
 export type SchemeResolver = (request: FastifyRequest) => Promise<Principal | null>;
 
-/** Who owns a resource of one type, by its id; undefined when it does not exist. */
-export type OwnerLookup = (id: string) => Promise<string | undefined>;
+/**
+ * Who owns a resource of one type, by its id: one user, or several who may each change it (a
+ * comment: its author and the post's author); undefined when it does not exist.
+ */
+export type OwnerLookup = (id: string) => Promise<string | readonly string[] | undefined>;
 
 export interface Auth {
   /** A signed access token for the principal, and its lifetime in seconds. */
@@ -206,7 +209,7 @@ export const authPlugin = fp(
           const id = (request.params as Record<string, string>)[param]!;
           const owner = await owners.get(resource)!(id);
           if (owner === undefined) throw notFound(resource, id);
-          if (owner === principal.userId) return;
+          if (typeof owner === 'string' ? owner === principal.userId : owner.includes(principal.userId)) return;
           if (principal.role === 'admin' && request.method === 'DELETE') return;
           throw forbidden(`${resource} ${id} belongs to another user`);
         };

@@ -173,6 +173,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List posts
+         * @description Newest first (`sort=recent`) or most commented first (`sort=comments`, ties newest first),
+         *     optionally of one author or one blog. Each item carries its `comment_count` and its two
+         *     newest comments. The cursor is a keyset position: paging through an unchanging set
+         *     returns every post once.
+         */
+        get: operations["listPosts"];
+        put?: never;
+        /**
+         * Write a post
+         * @description The signed-in user becomes its author. `id` is optional: a client that chooses it can retry
+         *     safely, since the same id with the same title and content answers 200 with the existing
+         *     post, and with anything else 409. Without it the server makes a UUIDv7. Publishes
+         *     `PostCreated`.
+         */
+        post: operations["createPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a post
+         * @description Counts a view (`view_count` is gathered in memory and written every few seconds).
+         */
+        get: operations["getPost"];
+        put?: never;
+        post?: never;
+        /** Delete a post (its author or an admin), with its comments */
+        delete: operations["deletePost"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a post (its author only)
+         * @description Publishes `PostUpdated` naming the changed fields, when something changed.
+         */
+        patch: operations["updatePost"];
+        trace?: never;
+    };
+    "/api/v1/posts/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A post's comments, newest first */
+        get: operations["listComments"];
+        put?: never;
+        /**
+         * Comment on a post
+         * @description The post's `comment_count` changes in the same transaction, so it is always exact.
+         *     Publishes `CommentAdded` (keyed by the post id).
+         */
+        post: operations["addComment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{id}/comments/{commentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Delete a comment (its author, the post's author, or an admin)
+         * @description Publishes `CommentDeleted` (keyed by the post id).
+         */
+        delete: operations["deleteComment"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/create_post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write a post (the earlier post-statistics API; use POST /api/v1/posts)
+         * @deprecated
+         * @description `{ post_id, content }`: the same as `POST /api/v1/posts` with `id` = `post_id`, under the
+         *     same rules (a bearer token, the id and content limits, 200 for an identical retry, 409 for
+         *     a different post with that id). Answers with `Deprecation: true` and a `Link` to its successor.
+         */
+        post: operations["createPostDeprecated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -489,6 +609,86 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Letters, digits, `_` and `-`, at most 64.
+         * @example my-first-post
+         */
+        PostIdValue: string;
+        /**
+         * @description Letters, digits, `_` and `-`, at most 64, after surrounding whitespace is trimmed
+         *     (`"  10"` is `10`). `stats` and `create_post` are reserved.
+         */
+        PostIdInput: string;
+        PostTitle: string;
+        /**
+         * @description Plain text, stored as given after trimming surrounding whitespace: 1 to 1000 characters
+         *     (counted in characters, not bytes) once trimmed. Never turned into HTML.
+         */
+        PostContent: string;
+        PostCreate: {
+            id?: components["schemas"]["PostIdInput"];
+            title?: components["schemas"]["PostTitle"];
+            content: components["schemas"]["PostContent"];
+        };
+        PostUpdate: {
+            title?: components["schemas"]["PostTitle"];
+            content?: components["schemas"]["PostContent"];
+        };
+        UserSummary: {
+            /** Format: uuid */
+            id: string;
+            handle: components["schemas"]["Handle"];
+            display_name: string;
+        };
+        Post: {
+            id: components["schemas"]["PostIdValue"];
+            /** Format: uuid */
+            author_id: string;
+            author: components["schemas"]["UserSummary"];
+            /** Format: uuid */
+            blog_id: string | null;
+            title: string;
+            content: string;
+            comment_count: number;
+            /** @description Reads of the post; may lag by a few seconds. */
+            view_count: number;
+            /** @description The post's two newest comments, newest first. */
+            latest_comments: components["schemas"]["Comment"][];
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        PostPage: {
+            items: components["schemas"]["Post"][];
+            next_cursor: components["schemas"]["PostCursor"] | null;
+        };
+        /** @description An opaque position in a listing (base64url). */
+        PostCursor: string;
+        CommentCreate: {
+            /** @description Plain text, 1 to 255 characters after trimming surrounding whitespace. */
+            content: string;
+        };
+        Comment: {
+            /** Format: uuid */
+            id: string;
+            post_id: components["schemas"]["PostIdValue"];
+            /** Format: uuid */
+            author_id: string;
+            author: components["schemas"]["UserSummary"];
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        CommentPage: {
+            items: components["schemas"]["Comment"][];
+            next_cursor: components["schemas"]["PostCursor"] | null;
+        };
+        PostCreateDeprecated: {
+            post_id: components["schemas"]["PostIdInput"];
+            content: components["schemas"]["PostContent"];
+        };
         /**
          * @description 3 to 30 letters, digits or underscores; matched case-insensitively and stored in lower case.
          * @example alice_w
@@ -965,6 +1165,7 @@ export interface components {
         };
     };
     parameters: {
+        PostId: components["schemas"]["PostIdValue"];
         UserId: string;
         ProductId: string;
         /** @description ETag of the version the change is based on (or `*`). */
@@ -1290,6 +1491,301 @@ export interface operations {
                     "application/json": components["schemas"]["Jwks"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listPosts: {
+        parameters: {
+            query?: {
+                sort?: "recent" | "comments";
+                /** @description Only posts by this user. */
+                author?: string;
+                /** @description Only posts of this blog. */
+                blog?: string;
+                limit?: number;
+                /** @description `next_cursor` of the previous page, with the same `sort`. */
+                cursor?: components["schemas"]["PostCursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of posts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PostPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostCreate"];
+            };
+        };
+        responses: {
+            /** @description A post with this id and the same title and content exists already (a retry) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description Path of the new post. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The post */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deletePost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version the change is based on (or `*`). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updatePost: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version the change is based on (or `*`). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostUpdate"];
+                "application/merge-patch+json": components["schemas"]["PostUpdate"];
+            };
+        };
+        responses: {
+            /** @description The post as it is now */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listComments: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: components["schemas"]["PostCursor"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of comments */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CommentPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    addComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommentCreate"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Comment"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteComment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+                commentId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createPostDeprecated: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostCreateDeprecated"];
+            };
+        };
+        responses: {
+            /** @description A post with this id and the same content exists already (a retry) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };

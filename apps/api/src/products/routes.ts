@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { components, operations } from '../openapi/contract.generated.js';
-import { etagOf, ifNoneMatchHit } from './etag.js';
+import { etagOf, ifNoneMatchHit } from '../lib/etag.js';
 import type { ProductService } from './service.js';
 
 type Params = { id: string };

@@ -5,7 +5,7 @@ import { uuidv7 } from '../lib/uuid-v7.js';
 import type { UnitOfWork } from '../outbox/unit-of-work.js';
 import type { components } from '../openapi/contract.generated.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { ifMatchSatisfied } from './etag.js';
+import { ifMatchSatisfied } from '../lib/etag.js';
 import { entersLowStock } from './low-stock.js';
 import * as repository from './repository.js';
 import type { ProductFields, ProductRow } from './repository.js';

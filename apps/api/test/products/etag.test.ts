@@ -1,5 +1,5 @@
 import t from 'tap';
-import { etagOf, ifMatchSatisfied, ifNoneMatchHit } from '../../src/products/etag.js';
+import { etagOf, ifMatchSatisfied, ifNoneMatchHit } from '../../src/lib/etag.js';
 
 t.test('the ETag of a version is a strong, quoted entity tag', async (t) => {
   t.equal(etagOf(1), '"1"');

@@ -1,4 +1,4 @@
-/** Strong ETag of a product version. */
+/** Strong ETag of a version (products, posts: any resource with a version counter). */
 export function etagOf(version: number): string {
   return `"${version}"`;
 }

@@ -1,0 +1,225 @@
+import type { Pool, PoolClient } from '../db/pool.js';
+import type { CommentRow, PostRow } from './representation.js';
+
+type Queryable = Pool | PoolClient;
+
+const COMMENT_COLUMNS = `c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at`;
+
+/**
+ * A post with its author and its two newest comments, in one statement: a page of posts is one
+ * query whatever its size (the comments come through a LATERAL subquery on the post's index).
+ */
+const POST_COLUMNS = `p.id, p.author_id, u.handle AS author_handle, u.display_name AS author_display_name, p.blog_id, p.title,
+  p.content, p.comment_count, p.view_count, p.created_at, p.updated_at, p.version, latest.comments AS latest_comments`;
+const POST_FROM = `posts p
+  JOIN users u ON u.id = p.author_id
+  CROSS JOIN LATERAL (
+    SELECT COALESCE(json_agg(c ORDER BY c.created_at DESC, c.id DESC), '[]'::json) AS comments
+    FROM (SELECT ${COMMENT_COLUMNS} FROM comments c JOIN users cu ON cu.id = c.author_id
+          WHERE c.post_id = p.id ORDER BY c.created_at DESC, c.id DESC LIMIT 2) c
+  ) latest`;
+
+export interface NewPost {
+  id: string;
+  authorId: string;
+  blogId: string | null;
+  title: string;
+  content: string;
+  createdAt: Date;
+}
+
+/** Inserts a post unless its id exists; returns the id and the author's display name, or nothing. */
+export const insertPostSql = `INSERT INTO posts (id, author_id, blog_id, title, content, created_at, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $6)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id, (SELECT display_name FROM users WHERE id = author_id) AS author_display_name`;
+
+export const insertPostValues = (post: NewPost) => [post.id, post.authorId, post.blogId, post.title, post.content, post.createdAt];
+
+/** Inserts many posts in one statement (a blog created with its posts); fails on any id taken. */
+export async function insertPosts(client: PoolClient, posts: NewPost[]): Promise<void> {
+  if (posts.length === 0) return;
+  await client.query({
+    name: 'posts-insert-many',
+    text: `INSERT INTO posts (id, author_id, blog_id, title, content, created_at, updated_at)
+      SELECT id, author_id, blog_id, title, content, created_at, created_at
+      FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
+        AS t(id, author_id, blog_id, title, content, created_at)`,
+    values: [
+      posts.map((p) => p.id),
+      posts.map((p) => p.authorId),
+      posts.map((p) => p.blogId),
+      posts.map((p) => p.title),
+      posts.map((p) => p.content),
+      posts.map((p) => p.createdAt),
+    ],
+  });
+}
+
+export async function findPost(db: Queryable, id: string): Promise<PostRow | undefined> {
+  const { rows } = await db.query<PostRow>({ name: 'posts-by-id', text: `SELECT ${POST_COLUMNS} FROM ${POST_FROM} WHERE p.id = $1`, values: [id] });
+  return rows[0];
+}
+
+/** The post's row, locked for a change in this transaction. */
+export async function lockPost(client: PoolClient, id: string) {
+  const { rows } = await client.query<Omit<PostRow, 'author_handle' | 'author_display_name'>>({
+    name: 'posts-lock',
+    text: 'SELECT id, author_id, blog_id, title, content, comment_count, view_count, created_at, updated_at, version FROM posts WHERE id = $1 FOR UPDATE',
+    values: [id],
+  });
+  return rows[0];
+}
+
+export async function updatePost(client: PoolClient, id: string, change: { title?: string; content?: string }, at: Date) {
+  const { rows } = await client.query<Omit<PostRow, 'author_handle' | 'author_display_name'>>({
+    name: 'posts-update',
+    text: `UPDATE posts SET title = COALESCE($2, title), content = COALESCE($3, content), updated_at = $4, version = version + 1
+      WHERE id = $1
+      RETURNING id, author_id, blog_id, title, content, comment_count, view_count, created_at, updated_at, version`,
+    values: [id, change.title ?? null, change.content ?? null, at],
+  });
+  return rows[0]!;
+}
+
+export async function deletePost(client: PoolClient, id: string): Promise<void> {
+  await client.query({ name: 'posts-delete', text: 'DELETE FROM posts WHERE id = $1', values: [id] });
+}
+
+export async function authorOf(db: Queryable, id: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ author_id: string }>({ name: 'posts-author', text: 'SELECT author_id FROM posts WHERE id = $1', values: [id] });
+  return rows[0]?.author_id;
+}
+
+export type PostSort = 'recent' | 'comments';
+
+/** Where a page starts: after this post in the listing's order. */
+export interface PostPosition {
+  commentCount?: number;
+  createdAt: Date;
+  id: string;
+}
+
+export interface PostQuery {
+  sort: PostSort;
+  authorId?: string;
+  blogId?: string;
+  after?: PostPosition;
+  limit: number;
+}
+
+/**
+ * One page of posts in keyset order. The statement is built from the query's shape only (sort,
+ * filters, cursor or not), never from its values, and prepared under a name per shape, so each
+ * shape gets a plan that walks its index.
+ */
+export async function listPosts(db: Queryable, query: PostQuery): Promise<PostRow[]> {
+  const values: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return `$${values.length}`;
+  };
+  if (query.authorId) where.push(`p.author_id = ${param(query.authorId)}`);
+  if (query.blogId) where.push(`p.blog_id = ${param(query.blogId)}`);
+  const order = query.sort === 'comments' ? 'p.comment_count DESC, p.created_at DESC, p.id DESC' : 'p.created_at DESC, p.id DESC';
+  if (query.after) {
+    where.push(
+      query.sort === 'comments'
+        ? `(p.comment_count, p.created_at, p.id) < (${param(query.after.commentCount ?? 0)}, ${param(query.after.createdAt)}, ${param(query.after.id)})`
+        : `(p.created_at, p.id) < (${param(query.after.createdAt)}, ${param(query.after.id)})`,
+    );
+  }
+  const limit = param(query.limit);
+  const shape = `${query.sort}-${query.authorId ? 'a' : ''}${query.blogId ? 'b' : ''}${query.after ? 'c' : ''}`;
+  const { rows } = await db.query<PostRow>({
+    name: `posts-list-${shape}`,
+    text: `SELECT ${POST_COLUMNS} FROM ${POST_FROM} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`,
+    values,
+  });
+  return rows;
+}
+
+export interface CommentPosition {
+  createdAt: Date;
+  id: string;
+}
+
+export async function listComments(db: Queryable, postId: string, after: CommentPosition | undefined, limit: number): Promise<CommentRow[]> {
+  const { rows } = await db.query<CommentRow>(
+    after
+      ? {
+          name: 'comments-list-after',
+          text: `SELECT ${COMMENT_COLUMNS} FROM comments c JOIN users cu ON cu.id = c.author_id
+            WHERE c.post_id = $1 AND (c.created_at, c.id) < ($2, $3) ORDER BY c.created_at DESC, c.id DESC LIMIT $4`,
+          values: [postId, after.createdAt, after.id, limit],
+        }
+      : {
+          name: 'comments-list',
+          text: `SELECT ${COMMENT_COLUMNS} FROM comments c JOIN users cu ON cu.id = c.author_id
+            WHERE c.post_id = $1 ORDER BY c.created_at DESC, c.id DESC LIMIT $2`,
+          values: [postId, limit],
+        },
+  );
+  return rows;
+}
+
+export async function postExists(db: Queryable, id: string): Promise<boolean> {
+  const { rows } = await db.query({ name: 'posts-exists', text: 'SELECT 1 FROM posts WHERE id = $1', values: [id] });
+  return rows.length > 0;
+}
+
+/** Adds a comment and counts it on its post, in one statement; nothing when the post is gone. */
+export async function insertComment(
+  client: PoolClient,
+  comment: { id: string; postId: string; authorId: string; content: string; createdAt: Date },
+): Promise<(CommentRow & { post_author_id: string; comment_count: number }) | undefined> {
+  const { rows } = await client.query<CommentRow & { post_author_id: string; comment_count: number }>({
+    name: 'comments-insert',
+    text: `WITH post AS (
+        UPDATE posts SET comment_count = comment_count + 1 WHERE id = $2 RETURNING id, author_id, comment_count
+      ), inserted AS (
+        INSERT INTO comments (id, post_id, author_id, content, created_at) SELECT $1, post.id, $3, $4, $5 FROM post RETURNING *
+      )
+      SELECT c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at,
+        post.author_id AS post_author_id, post.comment_count
+      FROM inserted c JOIN post ON true JOIN users cu ON cu.id = c.author_id`,
+    values: [comment.id, comment.postId, comment.authorId, comment.content, comment.createdAt],
+  });
+  return rows[0];
+}
+
+/** Removes a comment and uncounts it on its post, in one statement; nothing when it is not there. */
+export async function deleteComment(client: PoolClient, postId: string, commentId: string) {
+  const { rows } = await client.query<{ author_id: string; comment_count: number }>({
+    name: 'comments-delete',
+    text: `WITH deleted AS (
+        DELETE FROM comments WHERE id = $2 AND post_id = $1 RETURNING author_id, post_id
+      ), post AS (
+        UPDATE posts SET comment_count = comment_count - 1 FROM deleted WHERE posts.id = deleted.post_id RETURNING posts.comment_count
+      )
+      SELECT deleted.author_id, post.comment_count FROM deleted, post`,
+    values: [postId, commentId],
+  });
+  return rows[0];
+}
+
+/** Who may delete a comment besides an admin: its author and the post's author. */
+export async function commentOwners(db: Queryable, commentId: string): Promise<string[] | undefined> {
+  const { rows } = await db.query<{ comment_author: string; post_author: string }>({
+    name: 'comments-owners',
+    text: `SELECT c.author_id AS comment_author, p.author_id AS post_author FROM comments c JOIN posts p ON p.id = c.post_id WHERE c.id = $1`,
+    values: [commentId],
+  });
+  return rows[0] ? [rows[0].comment_author, rows[0].post_author] : undefined;
+}
+
+/** Adds gathered reads to their posts, many posts in one statement. */
+export async function addViews(db: Queryable, views: ReadonlyMap<string, number>): Promise<void> {
+  if (views.size === 0) return;
+  await db.query({
+    name: 'posts-add-views',
+    text: `UPDATE posts SET view_count = view_count + v.n FROM unnest($1::text[], $2::bigint[]) AS v(id, n) WHERE posts.id = v.id`,
+    values: [[...views.keys()], [...views.values()]],
+  });
+}

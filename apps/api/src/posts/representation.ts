@@ -1,0 +1,101 @@
+import type { PostSnapshotData } from './types.js';
+
+/** A row of `posts` joined with its author, as the repository returns it. */
+export interface PostRow {
+  id: string;
+  author_id: string;
+  author_handle: string;
+  author_display_name: string;
+  blog_id: string | null;
+  title: string;
+  content: string;
+  comment_count: number;
+  view_count: string | number;
+  created_at: Date;
+  updated_at: Date;
+  version: number;
+  /** The two newest comments (listings and reads), as JSON from the query. */
+  latest_comments?: CommentJson[];
+}
+
+/** A row of `comments` joined with its author. */
+export interface CommentRow {
+  id: string;
+  post_id: string;
+  author_id: string;
+  author_handle: string;
+  author_display_name: string;
+  content: string;
+  created_at: Date;
+}
+
+/** A comment as PostgreSQL's json_build_object gives it (timestamps as text). */
+export interface CommentJson extends Omit<CommentRow, 'created_at'> {
+  created_at: string;
+}
+
+export interface UserSummary {
+  id: string;
+  handle: string;
+  display_name: string;
+}
+
+export interface Comment {
+  id: string;
+  post_id: string;
+  author_id: string;
+  author: UserSummary;
+  content: string;
+  created_at: string;
+}
+
+export interface Post {
+  id: string;
+  author_id: string;
+  author: UserSummary;
+  blog_id: string | null;
+  title: string;
+  content: string;
+  comment_count: number;
+  view_count: number;
+  latest_comments: Comment[];
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export const toComment = (row: CommentRow | CommentJson): Comment => ({
+  id: row.id,
+  post_id: row.post_id,
+  author_id: row.author_id,
+  author: { id: row.author_id, handle: row.author_handle, display_name: row.author_display_name },
+  content: row.content,
+  created_at: typeof row.created_at === 'string' ? new Date(row.created_at).toISOString() : row.created_at.toISOString(),
+});
+
+export const toPost = (row: PostRow, pendingViews = 0): Post => ({
+  id: row.id,
+  author_id: row.author_id,
+  author: { id: row.author_id, handle: row.author_handle, display_name: row.author_display_name },
+  blog_id: row.blog_id,
+  title: row.title,
+  content: row.content,
+  comment_count: row.comment_count,
+  view_count: Number(row.view_count) + pendingViews,
+  latest_comments: (row.latest_comments ?? []).map(toComment),
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at.toISOString(),
+  version: row.version,
+});
+
+/** The post as post events carry it. */
+export const toSnapshot = (row: Pick<PostRow, 'id' | 'author_id' | 'blog_id' | 'title' | 'content' | 'created_at' | 'updated_at' | 'version'>): PostSnapshotData => ({
+  id: row.id,
+  author_id: row.author_id,
+  blog_id: row.blog_id,
+  title: row.title,
+  content: row.content,
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at.toISOString(),
+  version: row.version,
+});
