@@ -59,7 +59,7 @@ const configSchema = {
     REFRESH_TOKEN_TTL_SECONDS: { type: 'integer', minimum: 300, maximum: 31536000, default: 2592000 },
     HERALD_ADMIN_PASSWORD: { type: 'string', minLength: 12, maxLength: 256 },
     SSE_TICKET_TTL_SECONDS: { type: 'integer', minimum: 1, maximum: 3600, default: 60 },
-    SSE_MAX_STREAMS_PER_USER: { type: 'integer', minimum: 1, maximum: 1000, default: 5 },
+    SSE_MAX_STREAMS_PER_USER: { type: 'integer', minimum: 1, maximum: 100000, default: 5 },
     // Rate limits, each "<requests>/<window>" (window in s, m or h): see the README.
     RATE_LIMIT_TOKEN_PER_ADDRESS: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '25/5m' },
     RATE_LIMIT_TOKEN_PER_HANDLE: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '10/15m' },

@@ -7,7 +7,10 @@ const HERALD_VARIABLES = [
   'HOST', 'PORT', 'LOG_LEVEL', 'DATABASE_URL', 'DB_POOL_MAX', 'DATA_DIR', 'EMBEDDED_POSTGRES_PORT', 'KAFKA_BROKERS',
   'KAFKA_CLIENT_ID', 'TOPIC_PREFIX', 'TOPIC_PARTITIONS', 'EVENT_SOURCE', 'BODY_LIMIT_BYTES', 'OUTBOX_BATCH_SIZE',
   'OUTBOX_SWEEP_INTERVAL_MS', 'OUTBOX_LINGER_MS', 'OUTBOX_RETENTION_HOURS', 'PUBLISH_RETRY_MAX_MS', 'SHUTDOWN_TIMEOUT_MS',
-  'SSE_HEARTBEAT_MS', 'SSE_MAX_BUFFERED_BYTES', 'SSE_RECENT_EVENTS', 'IN_PROCESS_CONSUMERS',
+  'SSE_HEARTBEAT_MS', 'SSE_MAX_BUFFERED_BYTES', 'SSE_RECENT_EVENTS', 'IN_PROCESS_CONSUMERS', 'SSE_TICKET_TTL_SECONDS',
+  'SSE_MAX_STREAMS_PER_USER', 'AUTH_KEYS_FILE', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'ACCESS_TOKEN_TTL_SECONDS',
+  'REFRESH_TOKEN_TTL_SECONDS', 'HERALD_ADMIN_PASSWORD', 'RATE_LIMIT_TOKEN_PER_ADDRESS', 'RATE_LIMIT_TOKEN_PER_HANDLE',
+  'RATE_LIMIT_AUTHENTICATED', 'RATE_LIMIT_PUBLIC', 'CORS_ORIGINS', 'TRUST_PROXY',
 ];
 const setAside = Object.fromEntries(HERALD_VARIABLES.filter((name) => name in process.env).map((name) => [name, process.env[name]]));
 for (const name of HERALD_VARIABLES) delete process.env[name];
@@ -52,7 +55,15 @@ t.test('with nothing set, every setting has its documented default', async (t) =
     outbox: { batchSize: 500, sweepIntervalMs: 500, lingerMs: 5, retentionHours: 24, retryMaxMs: 30000 },
     shutdownTimeoutMs: 10000,
     inProcessConsumers: true,
-    sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576, recentEvents: 10000 },
+    rateLimits: {
+      tokenPerAddress: { max: 25, windowMs: 300000 },
+      tokenPerHandle: { max: 10, windowMs: 900000 },
+      authenticated: { max: 1500, windowMs: 300000 },
+      public: { max: 600, windowMs: 300000 },
+    },
+    corsOrigins: [],
+    trustProxy: false,
+    sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576, recentEvents: 10000, ticketTtlSeconds: 60, maxStreamsPerUser: 5 },
   });
 });
 
@@ -81,8 +92,30 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     SSE_MAX_BUFFERED_BYTES: '2048',
     SSE_RECENT_EVENTS: '0',
     IN_PROCESS_CONSUMERS: 'false',
+    SSE_TICKET_TTL_SECONDS: '30',
+    SSE_MAX_STREAMS_PER_USER: '3',
+    AUTH_KEYS_FILE: '/etc/herald/keys.json',
+    AUTH_ISSUER: 'https://auth.example',
+    AUTH_AUDIENCE: 'herald-staging',
+    ACCESS_TOKEN_TTL_SECONDS: '300',
+    REFRESH_TOKEN_TTL_SECONDS: '86400',
+    HERALD_ADMIN_PASSWORD: 'a-long-admin-password',
+    RATE_LIMIT_TOKEN_PER_ADDRESS: '5/1m',
+    RATE_LIMIT_TOKEN_PER_HANDLE: '3/1h',
+    RATE_LIMIT_AUTHENTICATED: '100/10s',
+    RATE_LIMIT_PUBLIC: '50/1m',
+    CORS_ORIGINS: 'https://a.example,http://localhost:5173',
+    TRUST_PROXY: '1',
   });
   t.strictSame(config, {
+    auth: {
+      keysFile: '/etc/herald/keys.json',
+      issuer: 'https://auth.example',
+      audience: 'herald-staging',
+      accessTokenTtlSeconds: 300,
+      refreshTokenTtlSeconds: 86400,
+      adminPassword: 'a-long-admin-password',
+    },
     host: '0.0.0.0',
     port: 8080,
     logLevel: 'debug',
@@ -99,8 +132,22 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     outbox: { batchSize: 100, sweepIntervalMs: 250, lingerMs: 20, retentionHours: 0.5, retryMaxMs: 5000 },
     shutdownTimeoutMs: 2000,
     inProcessConsumers: false,
-    sse: { heartbeatMs: 1000, maxBufferedBytes: 2048, recentEvents: 0 },
+    rateLimits: {
+      tokenPerAddress: { max: 5, windowMs: 60000 },
+      tokenPerHandle: { max: 3, windowMs: 3600000 },
+      authenticated: { max: 100, windowMs: 10000 },
+      public: { max: 50, windowMs: 60000 },
+    },
+    corsOrigins: ['https://a.example', 'http://localhost:5173'],
+    trustProxy: 1,
+    sse: { heartbeatMs: 1000, maxBufferedBytes: 2048, recentEvents: 0, ticketTtlSeconds: 30, maxStreamsPerUser: 3 },
   });
+});
+
+t.test('the admin password is never shown in a configuration error, and must have 12 characters', async (t) => {
+  const error = configError({ HERALD_ADMIN_PASSWORD: 'short-pw' });
+  t.match(error.message, /HERALD_ADMIN_PASSWORD/);
+  t.notMatch(error.message, /short-pw/);
 });
 
 t.test('KAFKA_BROKERS is a comma-separated list of brokers', async (t) => {
