@@ -13,8 +13,11 @@ import { isTransientDatabaseError } from './db.js';
 /** Consumer group (before the prefix) and dead-letter topic name of analytics. */
 export const ANALYTICS_CONSUMER_NAME = 'analytics';
 
-/** The topics analytics reads (keys; the runtime puts the deployment's prefix in front). */
-export const ANALYTICS_TOPICS: readonly TopicKey[] = ['products'];
+/**
+ * The topics analytics reads (keys; the runtime puts the deployment's prefix in front): products for
+ * the inventory, posts for the post statistics (and both for the event rates).
+ */
+export const ANALYTICS_TOPICS: readonly TopicKey[] = ['products', 'posts'];
 
 export interface AnalyticsConsumerOptions {
   /** Pool on the database whose `analytics` schema `migrateAnalytics` brought up to date. */
@@ -22,9 +25,9 @@ export interface AnalyticsConsumerOptions {
 }
 
 /**
- * The analytics consumer: each fetched batch of product events is applied to the read model in
- * one transaction with its inbox rows (see applyEvents), so redeliveries and replays change
- * nothing. When a batch fails for a reason other than the database, the runtime applies its events
+ * The analytics consumer: each fetched batch of product or post events is applied to the read
+ * model in one transaction with its inbox rows (see applyEvents), so redeliveries and replays
+ * change nothing. When a batch fails for a reason other than the database, the runtime applies its events
  * one by one (applyEvent), so one bad event is dead-lettered and the others are applied.
  * PostgreSQL being unreachable (or asking for a retry) is transient: the batch waits, it is never
  * split up or dead-lettered for it.

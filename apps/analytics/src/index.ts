@@ -1,6 +1,7 @@
 /**
- * @herald/analytics: event rates and an inventory read model built from Herald's product events,
- * kept in the `analytics` schema of the API's PostgreSQL database.
+ * @herald/analytics: event rates, an inventory read model built from Herald's product events and
+ * the statistics of each post's content built from its post events, kept in the `analytics` schema
+ * of the API's PostgreSQL database.
  *
  * - migrateAnalytics: bring the schema up to date (before anything else).
  * - analyticsConsumer / startAnalytics: the consumer, as a definition or running in-process.
@@ -19,6 +20,7 @@ export {
 } from './consumer.js';
 export { isTransientDatabaseError } from './db.js';
 export { ANALYTICS_ERROR_CODES, AnalyticsError, isAnalyticsError, type AnalyticsErrorCode } from './errors.js';
+export { textStatistics, type TextStatistics } from './text-statistics.js';
 export { ANALYTICS_SCHEMA, migrateAnalytics, type MigrationLogger } from './migrate.js';
 export {
   DEFAULT_EVENT_RATE_MINUTES,
@@ -32,4 +34,6 @@ export {
   type InventoryFigures,
   type LowStockProduct,
   type MoneyTotal,
+  type PostStatsFigures,
 } from './queries.js';
+export { postStatsChanges, type PostStatsChanges, type PostStatsDeletion, type PostStatsWrite } from './post-stats-changes.js';

@@ -66,9 +66,26 @@ export interface InventoryFigures {
   updated_at: string | null;
 }
 
+/** The statistics of a post's content, as of one version of the post. */
+export interface PostStatsFigures {
+  post_id: string;
+  /** When the post they describe was created: a post deleted and created again under its id is another post. */
+  post_created_at: string;
+  /** The version of the post whose content was counted. */
+  post_version: number;
+  word_count: number;
+  /** Mean word length in characters, 2 decimals. */
+  avg_word_length: number;
+  char_count: number;
+  /** When the figures were computed (the consumer's transaction). */
+  computed_at: string;
+}
+
 export interface AnalyticsQueries {
   eventRates(query: EventRatesQuery): Promise<EventRates>;
   inventory(): Promise<InventoryFigures>;
+  /** The figures kept for the post with this id; undefined when none are (not computed yet, or deleted). */
+  postStats(postId: string): Promise<PostStatsFigures | undefined>;
 }
 
 export interface AnalyticsQueriesOptions {
@@ -179,5 +196,35 @@ export function createAnalyticsQueries(pool: pg.Pool, options: AnalyticsQueriesO
     );
   }
 
-  return { eventRates, inventory };
+  async function postStats(postId: string): Promise<PostStatsFigures | undefined> {
+    const { rows } = await pool.query<{
+      post_id: string;
+      created_ms: string;
+      post_version: number;
+      word_count: number;
+      avg_word_length: string;
+      char_count: number;
+      computed_ms: string;
+    }>(
+      `SELECT post_id, post_version, word_count, avg_word_length::text AS avg_word_length, char_count,
+              floor(extract(epoch FROM post_created_at) * 1000)::bigint::text AS created_ms,
+              floor(extract(epoch FROM computed_at) * 1000)::bigint::text AS computed_ms
+         FROM analytics.post_stats
+        WHERE post_id = $1`,
+      [postId],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      post_id: row.post_id,
+      post_created_at: new Date(toNumber(row.created_ms)).toISOString(),
+      post_version: row.post_version,
+      word_count: row.word_count,
+      avg_word_length: toNumber(row.avg_word_length),
+      char_count: row.char_count,
+      computed_at: new Date(toNumber(row.computed_ms)).toISOString(),
+    };
+  }
+
+  return { eventRates, inventory, postStats };
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { TextStatistics } from './text-statistics.js';
 
 /**
  * Every statement analytics writes, and nothing else. Each one is a single conditional upsert, so
@@ -165,5 +166,98 @@ export async function writeDeletionsInBulk(
      ON CONFLICT (product_id) DO UPDATE
        SET deleted_version = GREATEST(current.deleted_version, EXCLUDED.deleted_version)`,
     [deletions.map((deletion) => deletion.productId), deletions.map((deletion) => deletion.version)],
+  );
+}
+
+/*
+ * Post statistics (see post-stats-changes.ts for why these rules make any delivery order end in
+ * the figures of each post's newest version).
+ */
+
+/** Key space of the per-post advisory locks (two-int form: never meets the migrations' bigint locks). */
+const POST_STATS_LOCK_CLASS = 0x504f_5354; // 'POST'
+
+/**
+ * Locks the posts' statistics for the rest of the transaction, in one order (the lock keys'), so
+ * that two transactions writing about the same post (a deletion and a snapshot, say) run one after
+ * the other: the tombstone check of a snapshot must see a deletion committed in the meantime.
+ */
+export async function lockPostStats(db: Queryable, postIds: readonly string[]): Promise<void> {
+  if (postIds.length === 0) return;
+  await db.query(
+    `SELECT pg_advisory_xact_lock($1, key)
+       FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest($2::text[]) AS id) keys
+      ORDER BY key`,
+    [POST_STATS_LOCK_CLASS, postIds],
+  );
+}
+
+/**
+ * Records the posts' deletions (each tombstone keeps its post's latest deletion) and removes the
+ * figures of every post created at or before its deletion, in one statement.
+ */
+export async function writePostDeletionsInBulk(
+  db: Queryable,
+  deletions: ReadonlyArray<{ postId: string; deletedAt: string; version: number }>,
+): Promise<void> {
+  if (deletions.length === 0) return;
+  await db.query(
+    `WITH deletions AS (
+       SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::integer[]) AS d(post_id, deleted_at, deleted_version)
+     ), tombstones AS (
+       INSERT INTO analytics.post_stats_deletions AS current (post_id, deleted_at, deleted_version)
+       SELECT post_id, deleted_at, deleted_version FROM deletions
+       ORDER BY post_id
+       ON CONFLICT (post_id) DO UPDATE SET deleted_at = EXCLUDED.deleted_at, deleted_version = EXCLUDED.deleted_version
+       WHERE (current.deleted_at, current.deleted_version) < (EXCLUDED.deleted_at, EXCLUDED.deleted_version)
+     )
+     DELETE FROM analytics.post_stats AS stats
+      USING deletions
+      WHERE stats.post_id = deletions.post_id AND stats.post_created_at <= deletions.deleted_at`,
+    [
+      deletions.map((deletion) => deletion.postId),
+      deletions.map((deletion) => deletion.deletedAt),
+      deletions.map((deletion) => deletion.version),
+    ],
+  );
+}
+
+/**
+ * Writes the figures of each post as of its version, unless figures of the same or a newer version
+ * (or of a post created later under the same id) are there, or the post was deleted after it was
+ * created (a tombstone at or after its `createdAt`). `computed_at` is the time of the transaction.
+ */
+export async function writePostStatsInBulk(
+  db: Queryable,
+  writes: ReadonlyArray<{ postId: string; createdAt: string; version: number; stats: TextStatistics }>,
+): Promise<void> {
+  if (writes.length === 0) return;
+  await db.query(
+    `INSERT INTO analytics.post_stats AS current
+       (post_id, post_created_at, post_version, word_count, avg_word_length, char_count, computed_at)
+     SELECT w.post_id, w.created_at, w.version, w.word_count, w.avg_word_length, w.char_count, now()
+       FROM unnest($1::text[], $2::timestamptz[], $3::integer[], $4::integer[], $5::numeric[], $6::integer[])
+         AS w(post_id, created_at, version, word_count, avg_word_length, char_count)
+      WHERE NOT EXISTS (
+        SELECT 1 FROM analytics.post_stats_deletions deleted
+         WHERE deleted.post_id = w.post_id AND deleted.deleted_at >= w.created_at
+      )
+      ORDER BY w.post_id
+     ON CONFLICT (post_id) DO UPDATE SET
+       post_created_at = EXCLUDED.post_created_at,
+       post_version = EXCLUDED.post_version,
+       word_count = EXCLUDED.word_count,
+       avg_word_length = EXCLUDED.avg_word_length,
+       char_count = EXCLUDED.char_count,
+       computed_at = EXCLUDED.computed_at
+     WHERE (current.post_created_at, current.post_version) < (EXCLUDED.post_created_at, EXCLUDED.post_version)`,
+    [
+      writes.map((write) => write.postId),
+      writes.map((write) => write.createdAt),
+      writes.map((write) => write.version),
+      writes.map((write) => write.stats.word_count),
+      writes.map((write) => String(write.stats.avg_word_length)),
+      writes.map((write) => write.stats.char_count),
+    ],
   );
 }

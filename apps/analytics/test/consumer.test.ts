@@ -8,6 +8,7 @@ import pg from 'pg';
 import { createAnalyticsQueries, startAnalytics } from '../src/index.js';
 import { foldEventCounts, foldInventory } from './helpers/expected-figures.js';
 import { generateHistory } from './helpers/event-history.js';
+import { foldPostStats, generatePostHistory } from './helpers/post-history.js';
 import { migratedDatabase } from './helpers/test-database.js';
 
 /** Resolves once `check` stops throwing; rethrows its last error after `timeoutMs`. */
@@ -22,6 +23,18 @@ async function eventually(check: () => Promise<void>, timeoutMs = 30_000): Promi
       await sleep(50);
     }
   }
+}
+
+/** Every post's figures as the API would read them, by post id. */
+async function allPostStats(pool: pg.Pool) {
+  const queries = createAnalyticsQueries(pool);
+  const { rows } = await pool.query<{ post_id: string }>('SELECT post_id FROM analytics.post_stats ORDER BY post_id');
+  const figures = new Map<string, { word_count: number; avg_word_length: number; char_count: number; post_version: number }>();
+  for (const { post_id: id } of rows) {
+    const { word_count, avg_word_length, char_count, post_version } = (await queries.postStats(id))!;
+    figures.set(id, { word_count, avg_word_length, char_count, post_version });
+  }
+  return figures;
 }
 
 function publish(producer: EventProducer, topic: string, events: readonly HeraldEvent[]): Promise<void> {
@@ -42,23 +55,31 @@ t.test('through startConsumer and the embedded broker, the figures follow the pu
   t.teardown(() => broker.close());
   const prefix = `test-${randomUUID().slice(0, 8)}.`;
   const topic = topicName('products', prefix);
-  await broker.ensureTopics([topic], 3);
+  const postsTopic = topicName('posts', prefix);
+  await broker.ensureTopics([topic, postsTopic], 3);
   const producer = broker.createProducer();
   await producer.connect();
   t.teardown(() => producer.disconnect());
 
   const events = generateHistory({ seed: 31, writes: 150, start: new Date('2025-03-01T10:00:00.000Z') });
+  const postEvents = generatePostHistory({ seed: 31, writes: 120, start: new Date('2025-03-01T10:00:00.000Z') });
   const half = Math.floor(events.length / 2);
+  const postHalf = Math.floor(postEvents.length / 2);
   await publish(producer, topic, events.slice(0, half));
+  await publish(producer, postsTopic, postEvents.slice(0, postHalf));
 
   const first = await startAnalytics({ transport: broker, pool, prefix });
   t.equal(first.group, `${prefix}analytics`, 'its own consumer group, under the deployment prefix');
   await publish(producer, topic, events.slice(half));
+  await publish(producer, postsTopic, postEvents.slice(postHalf));
   const expected = foldInventory(events);
+  const expectedPostStats = foldPostStats(postEvents);
   await eventually(async () => {
     if (!isDeepStrictEqual(await queries.inventory(), expected)) throw new Error('the figures do not match the fold yet');
+    if (!isDeepStrictEqual(await allPostStats(pool), expectedPostStats)) throw new Error('the post statistics do not match the fold yet');
   });
   t.pass('every event applied: the figures equal the fold of the published history');
+  t.ok(expectedPostStats.size > 5, `post statistics of ${expectedPostStats.size} posts, each what the pure function says of its content`);
   await first.stop();
   t.equal(first.stats().deadLettered, 0, 'nothing dead-lettered');
   const { batches, handled } = first.stats();
@@ -67,17 +88,21 @@ t.test('through startConsumer and the embedded broker, the figures follow the pu
   // A new process (empty duplicate memory in the runtime) gets the whole history published again.
   const second = await startAnalytics({ transport: broker, pool, prefix });
   t.teardown(() => second.stop());
+  const postStatsBefore = await pool.query('SELECT * FROM analytics.post_stats ORDER BY post_id');
   await publish(producer, topic, events);
+  await publish(producer, postsTopic, postEvents);
   await eventually(async () => {
-    const lag = await broker.consumerLag(second.group, [topic]);
+    const lag = await broker.consumerLag(second.group, [topic, postsTopic]);
     if (lag.some((partition) => partition.lag > 0)) throw new Error('the group has not caught up yet');
   });
-  t.ok(second.stats().handled >= events.length, 'the copies reached the handler (the runtime did not filter them)');
+  t.ok(second.stats().handled >= events.length + postEvents.length, 'the copies reached the handler (the runtime did not filter them)');
   t.strictSame(await queries.inventory(), expected, 'the republished history changed nothing');
-  const last = Math.max(...events.map((event) => Date.parse(event.time)));
+  t.strictSame((await pool.query('SELECT * FROM analytics.post_stats ORDER BY post_id')).rows, postStatsBefore.rows, 'nor any post statistics row');
+  const everything = [...events, ...postEvents];
+  const last = Math.max(...everything.map((event) => Date.parse(event.time)));
   const rates = await createAnalyticsQueries(pool, { now: () => new Date(last) }).eventRates({ minutes: 60 });
-  const counts = foldEventCounts(events);
-  t.equal(rates.series.reduce((sum, point) => sum + point.count, 0), events.length, 'each event counted once');
+  const counts = foldEventCounts(everything);
+  t.equal(rates.series.reduce((sum, point) => sum + point.count, 0), everything.length, 'each event counted once');
   t.ok(rates.series.every((point) => point.count === (counts.get(`${point.minute}|${point.type}`) ?? 0)), 'per minute and type');
 });
 
@@ -107,7 +132,7 @@ t.test('while PostgreSQL refuses connections, events wait and are never dead-let
   t.teardown(() => broker.close());
   const prefix = `test-${randomUUID().slice(0, 8)}.`;
   const topic = topicName('products', prefix);
-  await broker.ensureTopics([topic], 2);
+  await broker.ensureTopics([topic, topicName('posts', prefix)], 2);
   const producer = broker.createProducer();
   await producer.connect();
   t.teardown(() => producer.disconnect());

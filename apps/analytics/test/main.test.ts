@@ -23,7 +23,7 @@ t.test('the standalone process consumes from Kafka and stops cleanly on SIGTERM'
   const topic = topicName('products', prefix);
   const transport = createKafkaTransport({ brokers, clientId: 'analytics-main-test' });
   t.teardown(() => transport.close());
-  await transport.ensureTopics([topic], 3);
+  await transport.ensureTopics([topic, topicName('posts', prefix)], 3);
 
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@herald/source', main], {
     env: { ...process.env, DATABASE_URL: url, KAFKA_BROKERS: brokers.join(','), TOPIC_PREFIX: prefix, LOG_LEVEL: 'info' },

@@ -19,5 +19,7 @@ export async function migratedDatabase(t: Test): Promise<{ url: string; pool: pg
 
 /** Empties the read model between subtests sharing one database. */
 export async function truncateAnalytics(pool: pg.Pool): Promise<void> {
-  await pool.query('TRUNCATE analytics.processed_events, analytics.event_counts, analytics.inventory');
+  await pool.query(
+    'TRUNCATE analytics.processed_events, analytics.event_counts, analytics.inventory, analytics.post_stats, analytics.post_stats_deletions',
+  );
 }
