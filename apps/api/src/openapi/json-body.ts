@@ -110,8 +110,12 @@ export function declaredCharsets(contentType: string): string[] {
   return found;
 }
 
+/** The one parameter clients commonly send, recognised without parsing the header. */
+const ONLY_UTF8 = /^[^;"]*;\s*charset=(?:utf-8|"utf-8")\s*$/i;
+
 /** The 415 for a Content-Type declaring a charset other than UTF-8, or `undefined` when it declares none or UTF-8. */
 export function charsetProblem(contentType: string): HttpProblem | undefined {
+  if (ONLY_UTF8.test(contentType)) return undefined;
   const other = declaredCharsets(contentType).find((charset) => charset.toLowerCase() !== 'utf-8');
   if (other === undefined) return undefined;
   const named = other.length > 40 ? `${other.slice(0, 40)}…` : other;
