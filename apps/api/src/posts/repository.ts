@@ -191,14 +191,15 @@ export async function insertComment(
 
 /** Removes a comment and uncounts it on its post, in one statement; nothing when it is not there. */
 export async function deleteComment(client: PoolClient, postId: string, commentId: string) {
-  const { rows } = await client.query<{ author_id: string; comment_count: number }>({
+  const { rows } = await client.query<{ author_id: string; post_author_id: string; comment_count: number }>({
     name: 'comments-delete',
     text: `WITH deleted AS (
         DELETE FROM comments WHERE id = $2 AND post_id = $1 RETURNING author_id, post_id
       ), post AS (
-        UPDATE posts SET comment_count = comment_count - 1 FROM deleted WHERE posts.id = deleted.post_id RETURNING posts.comment_count
+        UPDATE posts SET comment_count = comment_count - 1 FROM deleted WHERE posts.id = deleted.post_id
+        RETURNING posts.comment_count, posts.author_id
       )
-      SELECT deleted.author_id, post.comment_count FROM deleted, post`,
+      SELECT deleted.author_id, post.author_id AS post_author_id, post.comment_count FROM deleted, post`,
     values: [postId, commentId],
   });
   return rows[0];

@@ -70,7 +70,8 @@ export const invalidFields = (errors: FieldError[]) =>
   new HttpProblem('HERALD_VALIDATION_FAILED', errors.map((e) => `${e.field} ${e.message}`).join('; '), errors);
 
 export interface PostService {
-  create(author: Principal, input: PostInput): Promise<{ post: Post; created: boolean }>;
+  /** Writes a post, in the blog `blogId` when given (the blogs feature checks that its author owns it). */
+  create(author: Principal, input: PostInput, blogId?: string): Promise<{ post: Post; created: boolean }>;
   get(id: string): Promise<Post>;
   list(query: ListQuery): Promise<PostPage>;
   update(id: string, change: { title?: string; content?: string }, ifMatch: string | undefined): Promise<Post>;
@@ -93,16 +94,17 @@ export function createPostService({ pool, unitOfWork, eventSource, views }: { po
   }
 
   return {
-    async create(author, input) {
+    async create(author, input, blogId) {
       const { id: chosen, title, content, errors } = normalizePost(input);
       if (errors.length > 0) throw invalidFields(errors);
       const id = chosen ?? uuidv7();
       const at = new Date();
-      const snapshot = { id, author_id: author.userId, blog_id: null, title, content, created_at: at, updated_at: at, version: 1 };
+      const blog_id = blogId ?? null;
+      const snapshot = { id, author_id: author.userId, blog_id, title, content, created_at: at, updated_at: at, version: 1 };
       const rows = await unitOfWork.writeOne<{ id: string; author_display_name: string }>({
         name: 'posts-insert',
         sql: repository.insertPostSql,
-        values: repository.insertPostValues({ id, authorId: author.userId, blogId: null, title, content, createdAt: at }),
+        values: repository.insertPostValues({ id, authorId: author.userId, blogId: blog_id, title, content, createdAt: at }),
         events: [createEvent({ id: uuidv7(), type: 'PostCreated', subject: id, source: eventSource, time: at, data: { post: toSnapshot(snapshot) } })],
       });
       if (rows[0]) {
@@ -111,7 +113,7 @@ export function createPostService({ pool, unitOfWork, eventSource, views }: { po
       }
       // The id exists: a retry of the same creation gets the post, anything else is a conflict.
       const existing = await repository.findPost(pool, id);
-      if (existing && existing.author_id === author.userId && existing.title === title && existing.content === content) {
+      if (existing && existing.author_id === author.userId && existing.blog_id === blog_id && existing.title === title && existing.content === content) {
         return { post: toPost(existing, views.pending(id)), created: false };
       }
       throw new HttpProblem('HERALD_DUPLICATE_POST_ID', `a different post with the id ${id} exists`, [
@@ -228,7 +230,7 @@ export function createPostService({ pool, unitOfWork, eventSource, views }: { po
           subject: postId,
           source: eventSource,
           time: at,
-          data: { comment_id: commentId, post_id: postId, author_id: row.author_id, deleted_by: by.userId, comment_count: row.comment_count, deleted_at: at.toISOString() },
+          data: { comment_id: commentId, post_id: postId, author_id: row.author_id, post_author_id: row.post_author_id, deleted_by: by.userId, comment_count: row.comment_count, deleted_at: at.toISOString() },
         });
         return { result: undefined, events: [event] };
       });

@@ -68,7 +68,8 @@ export async function openEventStream(options: OpenStreamOptions): Promise<void>
   const lastEventId = options.lastEventId?.toLowerCase();
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { ...STREAM_HEADERS, connection: 'keep-alive', 'x-request-id': request.id });
+  // Headers set on the reply before (CORS, security headers) go out too: writeHead after hijack() would drop them.
+  res.writeHead(200, { ...(reply.getHeaders() as Record<string, string | number | string[]>), ...STREAM_HEADERS, connection: 'keep-alive', 'x-request-id': request.id });
   // Ask EventSource to reconnect quickly; it resends the last id it saw.
   res.write('retry: 2000\n\n');
   stats.connectionsOpen += 1;

@@ -12,9 +12,41 @@ export interface VisibilityRule {
   visibleTo(event: HeraldEvent, principal: Principal): boolean;
 }
 
+/** The users a post or comment event concerns: the post's author, and a comment's author. */
+function concernedByPostEvent(event: HeraldEvent): string[] {
+  switch (event.type) {
+    case 'PostCreated':
+    case 'PostUpdated':
+      return [event.data.post.author_id];
+    case 'PostDeleted':
+      return [event.data.author_id];
+    case 'CommentAdded':
+      return [event.data.post_author_id, event.data.comment.author_id];
+    case 'CommentDeleted':
+      return [event.data.post_author_id, event.data.author_id];
+    default:
+      return [];
+  }
+}
+
+function concernedByBlogEvent(event: HeraldEvent): string[] {
+  switch (event.type) {
+    case 'BlogCreated':
+    case 'BlogUpdated':
+      return [event.data.blog.owner_id];
+    case 'BlogDeleted':
+      return [event.data.owner_id];
+    default:
+      return [];
+  }
+}
+
 export const visibilityRules: readonly VisibilityRule[] = [
   // Events about one's own account (its subject is the user id).
   { topic: 'users', visibleTo: (event, principal) => event.subject === principal.userId },
+  // One's own posts, and comments on them or by oneself.
+  { topic: 'posts', visibleTo: (event, principal) => concernedByPostEvent(event).includes(principal.userId) },
+  { topic: 'blogs', visibleTo: (event, principal) => concernedByBlogEvent(event).includes(principal.userId) },
 ];
 
 /**

@@ -5,11 +5,12 @@ import { envelopeProperties, envelopeRequired } from '../envelope.js';
 export const commentDeletedDataSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['comment_id', 'post_id', 'author_id', 'deleted_by', 'comment_count', 'deleted_at'],
+  required: ['comment_id', 'post_id', 'author_id', 'post_author_id', 'deleted_by', 'comment_count', 'deleted_at'],
   properties: {
     comment_id: { type: 'string', format: 'uuid' },
     post_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
     author_id: { type: 'string', format: 'uuid', description: 'Who wrote the comment.' },
+    post_author_id: { type: 'string', format: 'uuid', description: 'Who wrote the post.' },
     deleted_by: { type: 'string', format: 'uuid' },
     comment_count: { type: 'integer', minimum: 0, description: 'Comments of the post after the deletion.' },
     deleted_at: { type: 'string', format: 'date-time' },
