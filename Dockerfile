@@ -12,6 +12,8 @@ FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 COPY --from=build /app /app
+# The API keeps its token signing keys here (a volume in docker-compose.yml), owned by its user.
+RUN mkdir -p /var/lib/herald && chown node:node /var/lib/herald
 USER node
 EXPOSE 3000
 # Exec form: SIGTERM reaches node directly, so requests drain, the publisher flushes and
