@@ -1,3 +1,4 @@
+import type { components } from '../openapi/contract.generated.js';
 import type { UserProfileData } from './types.js';
 
 /** A row of `users`, as the repository returns it (never with the password hash). */
@@ -11,20 +12,9 @@ export interface UserRow {
   version: number;
 }
 
-/** The public profile: what anyone may read about an account. */
-export interface PublicProfile {
-  id: string;
-  handle: string;
-  display_name: string;
-  created_at: string;
-}
-
-/** What the account's owner sees of it (`GET /api/v1/me`). */
-export interface OwnAccount extends PublicProfile {
-  role: 'user' | 'admin';
-  updated_at: string;
-  version: number;
-}
+/** The public profile (anyone may read it) and the own account, as openapi.yaml defines them. */
+export type PublicProfile = components['schemas']['UserProfile'];
+export type OwnAccount = components['schemas']['OwnAccount'];
 
 export const toPublicProfile = (row: UserRow): PublicProfile => ({
   id: row.id,

@@ -1,3 +1,4 @@
+import type { components } from '../openapi/contract.generated.js';
 import type { PostSnapshotData } from './types.js';
 
 /** A row of `posts` joined with its author, as the repository returns it. */
@@ -34,35 +35,9 @@ export interface CommentJson extends Omit<CommentRow, 'created_at'> {
   created_at: string;
 }
 
-export interface UserSummary {
-  id: string;
-  handle: string;
-  display_name: string;
-}
-
-export interface Comment {
-  id: string;
-  post_id: string;
-  author_id: string;
-  author: UserSummary;
-  content: string;
-  created_at: string;
-}
-
-export interface Post {
-  id: string;
-  author_id: string;
-  author: UserSummary;
-  blog_id: string | null;
-  title: string;
-  content: string;
-  comment_count: number;
-  view_count: number;
-  latest_comments: Comment[];
-  created_at: string;
-  updated_at: string;
-  version: number;
-}
+/** A post and a comment as openapi.yaml defines them (the contract is their one definition). */
+export type Post = components['schemas']['Post'];
+export type Comment = components['schemas']['Comment'];
 
 export const toComment = (row: CommentRow | CommentJson): Comment => ({
   id: row.id,
