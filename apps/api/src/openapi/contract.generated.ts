@@ -1109,7 +1109,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The request does not satisfy the contract; `errors[]` names each field. */
+        /**
+         * @description The request does not satisfy the contract; `errors[]` names each field. A body that cannot
+         *     be read is a 400 too: not JSON or not valid UTF-8 (`malformed-body`; for bad bytes `detail`
+         *     names the byte offset of the first), or a key given twice in one object (`duplicate-key`).
+         */
         ValidationFailed: {
             headers: {
                 [name: string]: unknown;
@@ -1154,7 +1158,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body's content type is not one the operation accepts; `detail` names those it accepts. */
+        /**
+         * @description The body's content type is not one the operation accepts (`detail` names those it accepts),
+         *     or it declares a charset other than UTF-8 (`detail` names it): bodies are UTF-8, sent with
+         *     `charset=utf-8` or no charset. A leading byte order mark is accepted and dropped.
+         */
         UnsupportedMediaType: {
             headers: {
                 [name: string]: unknown;
