@@ -7,15 +7,23 @@ import { Header } from './components/Header.js';
 import { ConsumerLagPanel } from './components/ConsumerLag.js';
 import { InventoryCards, inventorySource } from './components/InventoryCards.js';
 import { LowStockToasts } from './components/LowStockToasts.js';
+import { PostsPanel } from './components/PostsPanel.js';
 import { ProductsTable } from './components/ProductsTable.js';
 import { useConsumerLag } from './hooks/useConsumerLag.js';
 import { useEventRates } from './hooks/useEventRates.js';
 import { useInventory } from './hooks/useInventory.js';
+import { usePosts } from './hooks/usePosts.js';
 import { useProducts } from './hooks/useProducts.js';
 import { prependEvents } from './state/event-log.js';
 import { summaryFromInventory, summaryFromProducts } from './state/inventory-summary.js';
 import { addToasts, dismissToast, isLowStockWarning, type LowStockToast } from './state/low-stock-alerts.js';
 import { useEventStream } from './stream/useEventStream.js';
+
+const PRODUCT_EVENTS: ReadonlySet<string> = new Set(['ProductCreated', 'ProductUpdated', 'ProductDeleted', 'StockAdjusted', 'LowStockWarning']);
+
+function isProductEvent(event: HeraldEvent): boolean {
+  return PRODUCT_EVENTS.has(event.type);
+}
 
 interface AppProps {
   user: SignedInUser;
@@ -26,6 +34,7 @@ interface AppProps {
 
 export function App({ user, onSignOut, streamTicket }: AppProps) {
   const products = useProducts();
+  const posts = usePosts();
   const inventory = useInventory();
   const rates = useEventRates(60);
   const lag = useConsumerLag();
@@ -41,15 +50,17 @@ export function App({ user, onSignOut, streamTicket }: AppProps) {
       setToasts((current) => addToasts(current, batch));
       setWarnings((n) => n + lowStock);
     }
-    // Every event is about a product: the table follows from the events themselves, the figures
-    // and the consumers' lag are read again once the burst is over.
+    // The products table and the posts follow from the events themselves; the inventory figures
+    // (after product events) and the consumers' lag are read again once the burst is over.
     products.applyEvents(batch);
-    inventory.refresh();
+    posts.applyEvents(batch);
+    if (batch.some(isProductEvent)) inventory.refresh();
     lag.refresh();
   };
   // Events were missed: what is derived from them is read again in full.
   const onResync = () => {
     products.reload();
+    posts.reload();
     inventory.refresh();
   };
   const stream = useEventStream({ onEvents, onResync, streamTicket });
@@ -57,6 +68,7 @@ export function App({ user, onSignOut, streamTicket }: AppProps) {
   const dismiss = useCallback((id: string) => setToasts((current) => dismissToast(current, id)), []);
   const skuById = useMemo(() => new Map(products.products.map((p) => [p.id, p.sku])), [products.products]);
   const skuOf = useCallback((id: string) => skuById.get(id), [skuById]);
+  const handleOf = useCallback((id: string) => posts.authors.get(id)?.handle, [posts.authors]);
   const summary = inventory.inventory ? summaryFromInventory(inventory.inventory) : summaryFromProducts(products.products);
 
   return (
@@ -74,9 +86,18 @@ export function App({ user, onSignOut, streamTicket }: AppProps) {
         <EventRateChart rates={rates.rates} now={rates.now} note={rates.error ? 'analytics unavailable, counting live events only' : undefined} />
         <ConsumerLagPanel lag={lag.lag} error={lag.error} />
         <div className="columns">
-          <EventList events={events} skuOf={skuOf} />
+          <EventList events={events} skuOf={skuOf} handleOf={handleOf} />
           <ProductsTable products={products.products} loading={products.loading} error={products.error} />
         </div>
+        <PostsPanel
+          posts={posts.posts}
+          sort={posts.sort}
+          onSort={posts.setSort}
+          authors={posts.authors}
+          stats={posts.stats}
+          loading={posts.loading}
+          error={posts.error}
+        />
       </main>
       <LowStockToasts toasts={toasts} onDismiss={dismiss} />
     </div>

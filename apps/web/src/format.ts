@@ -60,18 +60,63 @@ function signed(n: number): string {
   return n > 0 ? `+${n}` : String(n);
 }
 
+/** Collapses runs of whitespace (line breaks included) into single spaces. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/gu, ' ').trim();
+}
+
 /**
- * One line about an event for the live list. `skuOf` names a product by id for the events that
- * carry only the id (StockAdjusted).
+ * The start of a text on one line, at most `max` characters (counted as characters, so an emoji
+ * is never cut in half), ending at a word when one ends close enough, with "…" when cut.
  */
-export function describeEvent(event: HeraldEvent, skuOf: (productId: string) => string | undefined = () => undefined): string {
+export function excerpt(text: string, max = 60): string {
+  const chars = Array.from(oneLine(text));
+  if (chars.length <= max) return chars.join('');
+  const cut = chars.slice(0, max - 1).join('');
+  const space = cut.lastIndexOf(' ');
+  return `${space >= (max * 2) / 3 ? cut.slice(0, space) : cut}…`;
+}
+
+/** A post id as the list shows it: client-chosen ids in full, long ones (UUIDv7) by their end, which is random. */
+export function shortPostId(id: string): string {
+  return id.length <= 20 ? id : `…${id.slice(-8)}`;
+}
+
+function changed(fields: readonly string[]): string {
+  return `changed ${fields.join(', ').replaceAll('_', ' ')}`;
+}
+
+/** Title and the start of the content, whichever there are. */
+function postGist(post: { title: string; content: string }, max = 60): string {
+  const title = excerpt(post.title, 40);
+  return title === '' ? excerpt(post.content, max) : `${title} — ${excerpt(post.content, max - Math.min(title.length, 20))}`;
+}
+
+/** What the list knows about the things events refer to by id. */
+export interface EventLookups {
+  /** A product's sku, for the events that carry only its id (StockAdjusted). */
+  skuOf?(productId: string): string | undefined;
+  /** A user's handle, for the post and comment events that carry only the author's id. */
+  handleOf?(userId: string): string | undefined;
+}
+
+/**
+ * One line about an event for the live list. It is plain text: the list renders it as text, so
+ * whatever a post or a comment says is shown as written and never interpreted.
+ */
+export function describeEvent(event: HeraldEvent, lookups: EventLookups | ((productId: string) => string | undefined) = {}): string {
+  const { skuOf = () => undefined, handleOf = () => undefined } = typeof lookups === 'function' ? { skuOf: lookups } : lookups;
+  const by = (userId: string) => {
+    const handle = handleOf(userId);
+    return handle ? `@${handle} · ` : '';
+  };
   switch (event.type) {
     case 'ProductCreated': {
       const p = event.data.product;
       return `${p.sku} · ${p.name} · stock ${p.stock}`;
     }
     case 'ProductUpdated':
-      return `${event.data.product.sku} · changed ${Object.keys(event.data.changes).join(', ').replaceAll('_', ' ')}`;
+      return `${event.data.product.sku} · ${changed(Object.keys(event.data.changes))}`;
     case 'ProductDeleted':
       return `${event.data.sku} · deleted`;
     case 'StockAdjusted': {
@@ -81,7 +126,40 @@ export function describeEvent(event: HeraldEvent, skuOf: (productId: string) => 
     }
     case 'LowStockWarning':
       return `${event.data.sku} · stock ${event.data.stock} (threshold ${event.data.low_stock_threshold})`;
+    case 'UserRegistered': {
+      const u = event.data.user;
+      return [`@${u.handle}`, oneLine(u.display_name), u.role === 'admin' ? 'admin' : ''].filter(Boolean).join(' · ');
+    }
+    case 'UserUpdated':
+      return `@${event.data.user.handle} · ${changed(event.data.changed)}`;
+    case 'BlogCreated':
+      return `${excerpt(event.data.blog.name, 50)} · /${event.data.blog.slug}`;
+    case 'BlogUpdated':
+      return `${excerpt(event.data.blog.name, 50)} · ${changed(event.data.changed)}`;
+    case 'BlogDeleted':
+      return `blog ${event.data.blog_id.slice(0, 8)} · deleted`;
+    case 'PostCreated': {
+      const p = event.data.post;
+      return `${by(p.author_id)}${shortPostId(p.id)} · ${postGist(p)}`;
+    }
+    case 'PostUpdated': {
+      const p = event.data.post;
+      return `${by(p.author_id)}${shortPostId(p.id)} · edited ${event.data.changed.join(', ')} · ${postGist(p, 50)}`;
+    }
+    case 'PostDeleted':
+      return `${shortPostId(event.data.post_id)} · deleted`;
+    case 'CommentAdded': {
+      const c = event.data.comment;
+      const handle = handleOf(c.author_id);
+      return `${handle ? `@${handle} ` : ''}on ${shortPostId(c.post_id)} · “${excerpt(c.content, 70)}” · ${plural(event.data.comment_count, 'comment')}`;
+    }
+    case 'CommentDeleted':
+      return `on ${shortPostId(event.data.post_id)} · comment deleted · ${plural(event.data.comment_count, 'comment')} left`;
     default:
       return (event as { subject?: string }).subject ?? '';
   }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -127,7 +127,7 @@ t.test('dashboard in a browser', { skip: skip ?? false }, async (t) => {
     await page.locator('[data-testid="event-row"]').nth(1).waitFor();
     t.same(await page.locator('[data-testid="event-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type'))), ['ProductCreated', 'StockAdjusted'], 'newest first');
 
-    await page.getByRole('button', { name: /^Created/ }).click();
+    await page.getByRole('button', { name: /^Product created/ }).click();
     t.same(await page.locator('[data-testid="event-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type'))), ['StockAdjusted'], 'a type switched off is hidden');
 
     await page.locator('[data-testid="event-row"] button').first().click();

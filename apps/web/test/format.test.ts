@@ -1,8 +1,13 @@
 import t from 'tap';
-import { describeEvent, formatMoney, formatWhen } from '../src/format.js';
+import { randomUUID } from 'node:crypto';
+import { createEvent } from '@herald/event-schemas';
+import { EVENT_TYPES } from '../src/api/types.js';
+import { EVENT_GROUPS, EVENT_TYPE_META } from '../src/components/event-type-meta.js';
+import { describeEvent, excerpt, formatMoney, formatWhen, shortPostId } from '../src/format.js';
 import { countScale } from '../src/state/chart-scale.js';
 import { summaryFromProducts } from '../src/state/inventory-summary.js';
 import { lowStockWarning, productCreated, stockAdjusted } from './helpers/events.js';
+import { comment, commentAdded, commentDeleted, post, postCreated, postDeleted, postUpdated, user, userRegistered } from './helpers/posts.js';
 
 t.test('money in minor units reads in the currency', async (t) => {
   t.equal(formatMoney({ amount: 1250, currency: 'EUR' }, 'en-US'), '€12.50');
@@ -30,6 +35,60 @@ t.test('each event reads as one line', async (t) => {
   const adjusted = stockAdjusted(new Date(), -3);
   t.equal(describeEvent(adjusted, () => 'TEA-1'), 'TEA-1 · -3 → stock 7 · order');
   t.match(describeEvent(adjusted), /^[0-9a-f]{8} · -3/, 'an unknown product by the start of its id');
+});
+
+t.test('a post, a comment, an account and a blog event each say what happened to what', async (t) => {
+  const alice = user('alice');
+  const p = post({ id: 'first-brew', author: alice, author_id: alice.id, title: 'First brew', content: 'Sencha at 70 °C\nfor a minute.' });
+  const handleOf = (id: string) => (id === alice.id ? 'alice' : undefined);
+  t.equal(describeEvent(postCreated(p), { handleOf }), '@alice · first-brew · First brew — Sencha at 70 °C for a minute.');
+  t.equal(describeEvent(postCreated(p)), 'first-brew · First brew — Sencha at 70 °C for a minute.', 'an author not known yet is left out');
+  t.equal(describeEvent(postCreated({ ...p, title: '' })), 'first-brew · Sencha at 70 °C for a minute.', 'no title: the content alone');
+  t.equal(describeEvent(postUpdated({ ...p, title: 'Second brew', version: 2 }, ['title'])), 'first-brew · edited title · Second brew — Sencha at 70 °C for a minute.');
+  t.equal(describeEvent(postDeleted(p)), 'first-brew · deleted');
+  const uuidPost = post({ id: '019a6c2e-4f1b-7d3a-9c2e-5b8f1a2d3e4f' });
+  t.equal(describeEvent(postDeleted(uuidPost)), '…1a2d3e4f · deleted', 'a UUIDv7 by its random end');
+
+  const c = comment(p.id, { author: alice, author_id: alice.id, content: 'Try 60 °C, it gets sweeter.' });
+  t.equal(describeEvent(commentAdded(c, 3), { handleOf }), '@alice on first-brew · “Try 60 °C, it gets sweeter.” · 3 comments');
+  t.equal(describeEvent(commentDeleted(c, 1)), 'on first-brew · comment deleted · 1 comment left');
+
+  t.equal(describeEvent(userRegistered({ ...alice, display_name: 'Alice W.' })), '@alice · Alice W.');
+  const blog = { id: randomUUID(), owner_id: alice.id, name: 'Tea notes', slug: 'tea-notes', description: '', created_at: p.created_at, updated_at: p.created_at, version: 1 };
+  t.equal(describeEvent(createEvent({ type: 'BlogCreated', subject: blog.id, source: '/herald/api', data: { blog } })), 'Tea notes · /tea-notes');
+  t.equal(
+    describeEvent(createEvent({ type: 'BlogUpdated', subject: blog.id, source: '/herald/api', data: { blog, changed: ['name', 'slug'] } })),
+    'Tea notes · changed name, slug',
+  );
+});
+
+t.test('what a post says is kept as written, markup and all', async (t) => {
+  const payload = '<img src=x onerror="window.__xss=1">';
+  const p = post({ id: 'x', title: '<script>window.__xss=1</script>', content: payload });
+  t.equal(describeEvent(postCreated(p)), `x · <script>window.__xss=1</script> — ${payload}`);
+  t.equal(describeEvent(commentAdded(comment('x', { content: '"><svg onload=window.__xss=1>' }), 1)), 'on x · “"><svg onload=window.__xss=1>” · 1 comment');
+});
+
+t.test('an excerpt is one line, cut at a word, never inside a character', async (t) => {
+  t.equal(excerpt('  short\n\ttext  '), 'short text');
+  t.equal(excerpt('one two three four five six seven', 20), 'one two three four…');
+  t.equal(excerpt('abcdefghijklmnopqrstuvwxyz', 10), 'abcdefghi…', 'no word end close enough: cut anywhere');
+  t.equal(excerpt('😀'.repeat(12), 10), `${'😀'.repeat(9)}…`, 'emoji counted as one character each');
+  t.equal(shortPostId('my-first-post'), 'my-first-post');
+});
+
+t.test('every event type has a colour of its own and a group', async (t) => {
+  const colours = EVENT_TYPES.map((type) => EVENT_TYPE_META[type].color.toLowerCase());
+  t.equal(new Set(colours).size, EVENT_TYPES.length, 'fifteen different colours');
+  t.same(
+    EVENT_GROUPS.flatMap((g) => g.types),
+    [...EVENT_TYPES],
+    'the groups hold every type once, in order',
+  );
+  for (const { group, types } of EVENT_GROUPS) {
+    const shorts = types.map((type) => EVENT_TYPE_META[type].short);
+    t.equal(new Set(shorts).size, shorts.length, `${group}: the short labels tell the types apart`);
+  }
 });
 
 t.test('the chart axis ends on a whole, round number at or above the maximum', async (t) => {

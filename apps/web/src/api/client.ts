@@ -1,6 +1,6 @@
 import { retryAfterSeconds } from '../auth/retry-after.js';
 import type { ConsumerLag } from './consumer-lag.js';
-import type { EventRates, Inventory, Product, ProductPage } from './types.js';
+import type { CommentPage, EventRates, Inventory, PostPage, PostSort, PostStats, Product, ProductPage, UserProfile } from './types.js';
 
 /** A non-2xx answer, with the problem title when the API sent application/problem+json. */
 export class ApiError extends Error {
@@ -125,4 +125,54 @@ export function fetchInventory(fetchFn: Fetch = fetch, signal?: AbortSignal): Pr
 
 export function fetchConsumerLag(fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<ConsumerLag> {
   return getJson<ConsumerLag>('/api/v1/analytics/consumer-lag', fetchFn, signal);
+}
+
+/** A page of posts, newest or most commented first, each with its two newest comments. */
+export function fetchPostPage(sort: PostSort, limit: number, fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<PostPage> {
+  const query = new URLSearchParams({ sort, limit: String(limit) });
+  return getJson<PostPage>(`/api/v1/posts?${query}`, fetchFn, signal);
+}
+
+/**
+ * A post's newest comments. Read from the comments listing rather than `GET /api/v1/posts/{id}`,
+ * which counts a view: the dashboard is not a reader.
+ */
+export async function fetchLatestComments(postId: string, limit: number, fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<CommentPage | undefined> {
+  try {
+    return await getJson<CommentPage>(`/api/v1/posts/${encodeURIComponent(postId)}/comments?limit=${limit}`, fetchFn, signal);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined; // the post is gone
+    throw error;
+  }
+}
+
+/** A user's public profile; undefined when there is no such user. */
+export async function fetchUser(id: string, fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<UserProfile | undefined> {
+  try {
+    return await getJson<UserProfile>(`/api/v1/users/${encodeURIComponent(id)}`, fetchFn, signal);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return undefined;
+    throw error;
+  }
+}
+
+/** What `GET /api/v1/posts/{id}/stats` answered. */
+export type PostStatsAnswer =
+  | { state: 'ready'; stats: PostStats }
+  /** 202: not computed yet; ask again after `retryAfterSeconds` when the API said. */
+  | { state: 'computing'; retryAfterSeconds: number | undefined }
+  /** Anything else (no such post, no statistics here, an error): nothing to show. */
+  | { state: 'unavailable'; status: number };
+
+export async function fetchPostStats(postId: string, fetchFn: Fetch = fetch, signal?: AbortSignal): Promise<PostStatsAnswer> {
+  const response = await fetchFn(`/api/v1/posts/${encodeURIComponent(postId)}/stats`, { headers: { accept: 'application/json' }, signal });
+  if (response.status === 202) {
+    await response.body?.cancel().catch(() => {});
+    return { state: 'computing', retryAfterSeconds: retryAfterSeconds(response.headers.get('retry-after')) };
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel().catch(() => {});
+    return { state: 'unavailable', status: response.status };
+  }
+  return { state: 'ready', stats: (await response.json()) as PostStats };
 }

@@ -18,6 +18,8 @@ export const EVENT_TYPES = [
   'LowStockWarning',
   'UserRegistered',
   'UserUpdated',
+  'UserFollowed',
+  'UserUnfollowed',
   'BlogCreated',
   'BlogUpdated',
   'BlogDeleted',
@@ -96,4 +98,70 @@ export interface Inventory {
   stock_value: MoneyTotal[];
   low_stock: LowStockItem[];
   updated_at: string | null;
+}
+
+/** Who wrote a post or a comment (openapi.yaml's UserSummary). */
+export interface UserSummary {
+  id: string;
+  handle: string;
+  display_name: string;
+}
+
+/** A user's public profile (`GET /api/v1/users/{id}`). */
+export interface UserProfile extends UserSummary {
+  created_at: string;
+}
+
+/** A comment: plain text, shown as text only. */
+export interface Comment {
+  id: string;
+  post_id: string;
+  author_id: string;
+  author: UserSummary;
+  content: string;
+  created_at: string;
+}
+
+/** A post: `title` and `content` are plain text, shown as text only. */
+export interface Post {
+  id: string;
+  author_id: string;
+  author: UserSummary;
+  blog_id: string | null;
+  title: string;
+  content: string;
+  comment_count: number;
+  /** Reads of the post; may lag by a few seconds. */
+  view_count: number;
+  /** The two newest comments, newest first. */
+  latest_comments: Comment[];
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface PostPage {
+  items: Post[];
+  next_cursor: string | null;
+}
+
+export interface CommentPage {
+  items: Comment[];
+  next_cursor: string | null;
+}
+
+/** How the posts list is ordered: newest first, or most commented first. */
+export type PostSort = 'recent' | 'comments';
+
+/** A post's figures, computed asynchronously by the analytics consumer (`GET /api/v1/posts/{id}/stats`). */
+export interface PostStats {
+  post_id: string;
+  /** The version of the post the figures were computed from. */
+  post_version: number;
+  word_count: number;
+  avg_word_length: number;
+  char_count: number;
+  comment_count?: number;
+  view_count?: number;
+  computed_at?: string;
 }

@@ -10,10 +10,12 @@ interface EventRowProps {
   expanded: boolean;
   onToggle(id: string): void;
   skuOf(productId: string): string | undefined;
+  handleOf(userId: string): string | undefined;
 }
 
-const EventRow = memo(function EventRow({ event, expanded, onToggle, skuOf }: EventRowProps) {
+const EventRow = memo(function EventRow({ event, expanded, onToggle, skuOf, handleOf }: EventRowProps) {
   const { label, color } = metaOf(event.type);
+  const text = describeEvent(event, { skuOf, handleOf });
   return (
     <li className={`event${expanded ? ' event--open' : ''}`} data-testid="event-row" data-type={event.type}>
       <button type="button" className="event-line" aria-expanded={expanded} onClick={() => onToggle(event.id)}>
@@ -23,7 +25,10 @@ const EventRow = memo(function EventRow({ event, expanded, onToggle, skuOf }: Ev
         <span className="type-tag" style={{ '--tag-color': color } as CSSProperties}>
           {label}
         </span>
-        <span className="event-text">{describeEvent(event, skuOf)}</span>
+        {/* Text only: a post's or a comment's words are shown as written, never as HTML. */}
+        <span className="event-text" data-testid="event-text" title={text}>
+          {text}
+        </span>
         <span className="event-caret" aria-hidden="true">
           ▸
         </span>
@@ -36,10 +41,12 @@ const EventRow = memo(function EventRow({ event, expanded, onToggle, skuOf }: Ev
 interface EventListProps {
   events: HeraldEvent[];
   skuOf(productId: string): string | undefined;
+  /** A user's handle, for post and comment events (they name the author by id). */
+  handleOf(userId: string): string | undefined;
 }
 
 /** The live list: newest first, filtered by type, each event expandable to its JSON. */
-export function EventList({ events, skuOf }: EventListProps) {
+export function EventList({ events, skuOf, handleOf }: EventListProps) {
   const [shown, setShown] = useState<Set<EventType>>(() => new Set(EVENT_TYPES));
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(() => new Set());
   const counts = useMemo(() => countByType(events), [events]);
@@ -70,7 +77,7 @@ export function EventList({ events, skuOf }: EventListProps) {
         ) : (
           <ul className="events">
             {visible.map((event) => (
-              <EventRow key={event.id} event={event} expanded={expanded.has(event.id)} onToggle={toggle} skuOf={skuOf} />
+              <EventRow key={event.id} event={event} expanded={expanded.has(event.id)} onToggle={toggle} skuOf={skuOf} handleOf={handleOf} />
             ))}
           </ul>
         )}

@@ -1,7 +1,7 @@
 /**
  * A stand-in for the Herald API, just enough for the dashboard: it serves the built dashboard
  * (apps/web/dist, with the SPA fallback), the products endpoints, the analytics endpoints and an
- * SSE event stream with resume. Events are made with the contract's own createEvent, so they are
+ * SSE event stream with resume, and the posts endpoints of fake-posts.ts. Events are made with the contract's own createEvent, so they are
  * valid Herald events. Like the API, it wants a bearer token on every call (the accounts
  * endpoints are those of fake-auth.ts) and a single-use ticket on the stream, and it serves the
  * dashboard under a strict Content-Security-Policy. For browser tests only; the real API is the
@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
 import { createEvent, type HeraldEvent } from '@herald/event-schemas';
 import { createFakeAuth, type FakeAuth, type FakeAuthOptions } from './fake-auth.js';
+import { createFakePosts, type FakePosts } from './fake-posts.js';
 
 export interface FakeProduct {
   id: string;
@@ -61,6 +62,8 @@ export interface FakeApi {
   /** The admin's credentials, for the sign-in form. */
   admin: { handle: string; password: string };
   products: FakeProduct[];
+  /** Posts and comments: write them with its methods, which publish their events. */
+  posts: FakePosts;
   events: HeraldEvent[];
   streamRequests: StreamRequest[];
   /** Every request to /api/ but the stream and the accounts endpoints, in order. */
@@ -149,9 +152,11 @@ function sseMessage(event: HeraldEvent): string {
 export interface FakeApiOptions extends FakeAuthOptions {
   distDir: string;
   seed?: boolean;
+  /** How long after a write a post's statistics are "computed"; 'missing': the statistics endpoint answers 404. */
+  statsDelayMs?: number | 'missing';
 }
 
-export async function startFakeApi({ distDir, seed = true, ...authOptions }: FakeApiOptions): Promise<FakeApi> {
+export async function startFakeApi({ distDir, seed = true, statsDelayMs, ...authOptions }: FakeApiOptions): Promise<FakeApi> {
   const auth = createFakeAuth(authOptions);
   const products: FakeProduct[] = [];
   const events: HeraldEvent[] = [];
@@ -262,6 +267,14 @@ export async function startFakeApi({ distDir, seed = true, ...authOptions }: Fak
 
   if (seed) for (const input of SEED) createProduct(input);
 
+  const posts = createFakePosts({ users: auth.users, publish, ...(statsDelayMs !== undefined ? { statsDelayMs } : {}) });
+  if (seed) {
+    const first = posts.createPost({ id: 'first-brew', title: 'First brew of the season', content: 'Sencha at 70 °C for a minute.\nSweet, grassy, a little nutty.', author: 'alice' }, { silently: true });
+    posts.addComment(first.id, 'Try 60 °C, it gets sweeter.', 'admin', { silently: true });
+    posts.addComment(first.id, 'And a second steep of 20 s.', 'alice', { silently: true });
+    posts.createPost({ title: 'Kettle notes', content: 'The gooseneck pours slower than I thought; good for V60.', author: 'admin' }, { silently: true });
+  }
+
   function openStream(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const header = req.headers['last-event-id'];
     const admitted = !rejectingTickets && auth.redeemTicket(url.searchParams.get('ticket')) !== undefined;
@@ -337,6 +350,12 @@ export async function startFakeApi({ distDir, seed = true, ...authOptions }: Fak
         res.end(JSON.stringify({ type: 'urn:herald:problem:unauthorized', title: 'Unauthorized', status: 401 }));
         return;
       }
+    }
+    const postsReply = posts.handle(req.method ?? 'GET', url);
+    if (postsReply) {
+      res.writeHead(postsReply.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...postsReply.headers });
+      res.end(postsReply.body === undefined ? undefined : JSON.stringify(postsReply.body));
+      return;
     }
     const productPath = /^\/api\/v1\/products\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && productPath) {
@@ -423,6 +442,7 @@ export async function startFakeApi({ distDir, seed = true, ...authOptions }: Fak
     auth,
     admin: { handle: admin.handle, password: admin.password },
     products,
+    posts,
     events,
     streamRequests,
     apiRequests,
