@@ -1,5 +1,6 @@
 import { accountsFeature } from './accounts/feature.js';
 import { analyticsFeature } from './analytics/feature.js';
+import { blogsFeature } from './blogs/feature.js';
 import { deadLettersFeature } from './dead-letters/feature.js';
 import type { Feature } from './feature.js';
 import { postsFeature } from './posts/feature.js';
@@ -12,6 +13,7 @@ import { productsFeature } from './products/feature.js';
 export const features: readonly Feature[] = [
   accountsFeature,
   postsFeature,
+  blogsFeature,
   productsFeature,
   analyticsFeature,
   deadLettersFeature,

@@ -293,6 +293,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/blogs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List blogs, newest first */
+        get: operations["listBlogs"];
+        put?: never;
+        /**
+         * Create a blog, optionally with its first posts
+         * @description The signed-in user becomes its owner. `posts` (up to 100) are written with the blog in one
+         *     transaction, each under the same rules as `POST /api/v1/posts`: the blog and every post are
+         *     created, or nothing is. A bad post is a 400 naming its field (`posts[3].content`), every bad
+         *     field listed; a slug in use or a post id taken is a 409 naming `slug` or `posts[i].id`.
+         *     Publishes `BlogCreated` and one `PostCreated` per post. The whole body must fit
+         *     `BODY_LIMIT_BYTES` (413 otherwise).
+         */
+        post: operations["createBlog"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blogs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a blog
+         * @description With `include=posts`, also the first page of its posts, newest first, as
+         *     `GET /api/v1/posts?blog={id}` gives it: its `next_cursor` continues with that listing.
+         */
+        get: operations["getBlog"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a blog with its posts (its owner or an admin)
+         * @description The blog, its posts and their comments go in one transaction. Publishes `PostDeleted` for
+         *     each post and `BlogDeleted`.
+         */
+        delete: operations["deleteBlog"];
+        options?: never;
+        head?: never;
+        /**
+         * Edit a blog (its owner only)
+         * @description With `If-Match` the change applies only to that version (412 otherwise). A new slug in use
+         *     by another blog is a 409 naming `slug`. Publishes `BlogUpdated` naming the changed fields,
+         *     when something changed.
+         */
+        patch: operations["updateBlog"];
+        trace?: never;
+    };
+    "/api/v1/blogs/by-slug/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a blog by its slug
+         * @description The same as `GET /api/v1/blogs/{id}`, `include=posts` too.
+         */
+        get: operations["getBlogBySlug"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/blogs/{id}/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Write a post in a blog (its owner only)
+         * @description The same as `POST /api/v1/posts` (its rules, and a client-chosen id making it safe to retry:
+         *     200 with the existing post for the same id, blog, title and content, 409 otherwise), with
+         *     the post in this blog. Publishes `PostCreated`; the blog's `post_count` grows in the same
+         *     transaction.
+         */
+        post: operations["createBlogPost"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products": {
         parameters: {
             query?: never;
@@ -689,6 +790,55 @@ export interface components {
             post_id: components["schemas"]["PostIdInput"];
             content: components["schemas"]["PostContent"];
         };
+        /** @description 1 to 200 characters, stored after trimming surrounding whitespace. */
+        BlogName: string;
+        /**
+         * @description Unique among blogs; lower-case letters and digits in words joined by single hyphens.
+         * @example notes-from-the-road
+         */
+        BlogSlug: string;
+        /** @description At most 2000 characters, stored after trimming surrounding whitespace. */
+        BlogDescription: string;
+        BlogCreate: {
+            name: components["schemas"]["BlogName"];
+            slug: components["schemas"]["BlogSlug"];
+            description?: components["schemas"]["BlogDescription"];
+            /** @description Posts written with the blog, under the rules of `POST /api/v1/posts`. */
+            posts?: components["schemas"]["PostCreate"][];
+        };
+        BlogUpdate: {
+            name?: components["schemas"]["BlogName"];
+            slug?: components["schemas"]["BlogSlug"];
+            description?: components["schemas"]["BlogDescription"];
+        };
+        /**
+         * @description `posts` comes with `include=posts` (and in the answer to a creation with posts): the first
+         *     page of its posts, newest first, whose `next_cursor` continues with
+         *     `GET /api/v1/posts?blog={id}&cursor=`.
+         */
+        Blog: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            owner_id: string;
+            name: string;
+            slug: components["schemas"]["BlogSlug"];
+            description: string;
+            /** @description Its posts, counted in the transaction of each post written or deleted. */
+            post_count: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+            posts?: components["schemas"]["PostPage"];
+        };
+        BlogPage: {
+            items: components["schemas"]["Blog"][];
+            next_cursor: components["schemas"]["BlogCursor"] | null;
+        };
+        /** @description An opaque position in the listing of blogs (base64url). */
+        BlogCursor: string;
         /**
          * @description 3 to 30 letters, digits or underscores; matched case-insensitively and stored in lower case.
          * @example alice_w
@@ -1173,6 +1323,9 @@ export interface components {
         };
     };
     parameters: {
+        BlogId: string;
+        /** @description `posts`: the first page of the blog's posts comes with it. */
+        BlogInclude: "posts";
         PostId: components["schemas"]["PostIdValue"];
         UserId: string;
         ProductId: string;
@@ -1791,6 +1944,241 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listBlogs: {
+        parameters: {
+            query?: {
+                /** @description Only blogs of this user. */
+                owner?: string;
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: components["schemas"]["BlogCursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of blogs */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BlogPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createBlog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlogCreate"];
+            };
+        };
+        responses: {
+            /** @description Created; with `posts` (all of them, newest first) when the request had posts. */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description Path of the new blog. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blog"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getBlog: {
+        parameters: {
+            query?: {
+                /** @description `posts`: the first page of the blog's posts comes with it. */
+                include?: components["parameters"]["BlogInclude"];
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["BlogId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The blog */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blog"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteBlog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version the change is based on (or `*`). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                id: components["parameters"]["BlogId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            412: components["responses"]["PreconditionFailed"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateBlog: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag of the version the change is based on (or `*`). */
+                "If-Match"?: components["parameters"]["IfMatch"];
+            };
+            path: {
+                id: components["parameters"]["BlogId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BlogUpdate"];
+                "application/merge-patch+json": components["schemas"]["BlogUpdate"];
+            };
+        };
+        responses: {
+            /** @description The blog as it is now */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blog"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            412: components["responses"]["PreconditionFailed"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getBlogBySlug: {
+        parameters: {
+            query?: {
+                /** @description `posts`: the first page of the blog's posts comes with it. */
+                include?: components["parameters"]["BlogInclude"];
+            };
+            header?: never;
+            path: {
+                slug: components["schemas"]["BlogSlug"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The blog */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Blog"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createBlogPost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["BlogId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PostCreate"];
+            };
+        };
+        responses: {
+            /** @description This post exists already in this blog (a retry) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    /** @description Path of the new post. */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];

@@ -22,13 +22,16 @@ const LOCATION: Record<string, FieldError['in']> = {
   headers: 'header',
 };
 
-/** `/price/amount` plus a missing or extra property → `price.amount` / `price.currency`. */
+/**
+ * `/price/amount` plus a missing or extra property → `price.amount` / `price.currency`; items of
+ * arrays by their index: `/posts/3/content` → `posts[3].content`.
+ */
 function fieldOf(issue: AjvIssue): string {
   const segments = issue.instancePath.split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (issue.keyword === 'required') segments.push(String(issue.params.missingProperty));
   if (issue.keyword === 'additionalProperties') segments.push(String(issue.params.additionalProperty));
   if (issue.keyword === 'dependentRequired') segments.push(String(issue.params.property));
-  return segments.join('.');
+  return segments.reduce((path, segment) => (/^\d+$/.test(segment) && path ? `${path}[${segment}]` : path ? `${path}.${segment}` : segment), '');
 }
 
 function messageOf(issue: AjvIssue): string {
