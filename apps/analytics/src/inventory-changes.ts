@@ -72,6 +72,8 @@ export function inventoryChanges(events: readonly HeraldEvent[]): InventoryChang
         break;
       case 'UserRegistered':
       case 'UserUpdated':
+      case 'UserFollowed':
+      case 'UserUnfollowed':
       case 'BlogCreated':
       case 'BlogUpdated':
       case 'BlogDeleted':

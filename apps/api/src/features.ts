@@ -3,6 +3,7 @@ import { analyticsFeature } from './analytics/feature.js';
 import { blogsFeature } from './blogs/feature.js';
 import { deadLettersFeature } from './dead-letters/feature.js';
 import type { Feature } from './feature.js';
+import { followsFeature } from './follows/feature.js';
 import { postsFeature } from './posts/feature.js';
 import { productsFeature } from './products/feature.js';
 
@@ -12,6 +13,7 @@ import { productsFeature } from './products/feature.js';
  */
 export const features: readonly Feature[] = [
   accountsFeature,
+  followsFeature,
   postsFeature,
   blogsFeature,
   productsFeature,

@@ -13,6 +13,8 @@ import { postUpdatedSchema } from './events/post-updated.js';
 import { postDeletedSchema } from './events/post-deleted.js';
 import { commentAddedSchema } from './events/comment-added.js';
 import { commentDeletedSchema } from './events/comment-deleted.js';
+import { userFollowedSchema } from './events/user-followed.js';
+import { userUnfollowedSchema } from './events/user-unfollowed.js';
 import type { TopicKey } from './topics.js';
 
 /**
@@ -28,6 +30,8 @@ export const eventCatalog = {
   LowStockWarning: { version: 1, topic: 'products', schema: lowStockWarningSchema },
   UserRegistered: { version: 1, topic: 'users', schema: userRegisteredSchema },
   UserUpdated: { version: 1, topic: 'users', schema: userUpdatedSchema },
+  UserFollowed: { version: 1, topic: 'users', schema: userFollowedSchema },
+  UserUnfollowed: { version: 1, topic: 'users', schema: userUnfollowedSchema },
   BlogCreated: { version: 1, topic: 'blogs', schema: blogCreatedSchema },
   BlogUpdated: { version: 1, topic: 'blogs', schema: blogUpdatedSchema },
   BlogDeleted: { version: 1, topic: 'blogs', schema: blogDeletedSchema },

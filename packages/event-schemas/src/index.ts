@@ -21,6 +21,8 @@ export * from './events/stock-adjusted.js';
 export * from './events/user-profile.js';
 export * from './events/user-registered.js';
 export * from './events/user-updated.js';
+export * from './events/user-followed.js';
+export * from './events/user-unfollowed.js';
 export * from './events/post-snapshot.js';
 export * from './events/blog-created.js';
 export * from './events/blog-updated.js';

@@ -5,6 +5,8 @@ import type { ProductUpdated } from './events/product-updated.js';
 import type { StockAdjusted } from './events/stock-adjusted.js';
 import type { UserRegistered } from './events/user-registered.js';
 import type { UserUpdated } from './events/user-updated.js';
+import type { UserFollowed } from './events/user-followed.js';
+import type { UserUnfollowed } from './events/user-unfollowed.js';
 import type { BlogCreated } from './events/blog-created.js';
 import type { BlogUpdated } from './events/blog-updated.js';
 import type { BlogDeleted } from './events/blog-deleted.js';
@@ -23,6 +25,8 @@ export type HeraldEvent =
   | LowStockWarning
   | UserRegistered
   | UserUpdated
+  | UserFollowed
+  | UserUnfollowed
   | BlogCreated
   | BlogUpdated
   | BlogDeleted

@@ -22,6 +22,8 @@ const inventoryHandlers: InventoryHandlers = {
   // Events of other aggregates are not about the inventory.
   UserRegistered: async () => {},
   UserUpdated: async () => {},
+  UserFollowed: async () => {},
+  UserUnfollowed: async () => {},
   BlogCreated: async () => {},
   BlogUpdated: async () => {},
   BlogDeleted: async () => {},

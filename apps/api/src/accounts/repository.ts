@@ -4,7 +4,7 @@ import type { UserRow } from './representation.js';
 type Queryable = Pool | PoolClient;
 
 /** Every column but the password hash. */
-export const USER_COLUMNS = 'id, handle, display_name, role, created_at, updated_at, version';
+export const USER_COLUMNS = 'id, handle, display_name, role, follower_count, following_count, created_at, updated_at, version';
 
 /** Inserts an account; returns nothing when the handle is taken (the events go with the row only). */
 export const insertUserSql = `INSERT INTO users (id, handle, display_name, password_hash, role, created_at, updated_at, version)

@@ -7,6 +7,8 @@ export interface UserRow {
   handle: string;
   display_name: string;
   role: 'user' | 'admin';
+  follower_count: number;
+  following_count: number;
   created_at: Date;
   updated_at: Date;
   version: number;
@@ -20,6 +22,8 @@ export const toPublicProfile = (row: UserRow): PublicProfile => ({
   id: row.id,
   handle: row.handle,
   display_name: row.display_name,
+  follower_count: row.follower_count,
+  following_count: row.following_count,
   created_at: row.created_at.toISOString(),
 });
 

@@ -63,7 +63,7 @@ export function createAccountService(options: {
     const id = uuidv7();
     const at = new Date();
     const passwordHash = await passwords.hash(password);
-    const row: UserRow = { id, handle, display_name: displayName, role, created_at: at, updated_at: at, version: 1 };
+    const row: UserRow = { id, handle, display_name: displayName, role, follower_count: 0, following_count: 0, created_at: at, updated_at: at, version: 1 };
     const rows = await unitOfWork.writeOne<UserRow>({
       name: 'users-insert',
       sql: repository.insertUserSql,

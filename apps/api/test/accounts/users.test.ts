@@ -11,7 +11,7 @@ t.test('registering answers 201 with the public profile, never the password', as
   const response = await herald.request({ method: 'POST', url: USERS, as: 'anonymous', body: { handle: 'Alice_W', password: 'correct horse battery', display_name: 'Alice W.' } });
   t.equal(response.statusCode, 201, response.body);
   const profile = response.json();
-  t.same(Object.keys(profile).sort(), ['created_at', 'display_name', 'handle', 'id']);
+  t.same(Object.keys(profile).sort(), ['created_at', 'display_name', 'follower_count', 'following_count', 'handle', 'id']);
   t.equal(profile.handle, 'alice_w', 'handles are stored in lower case');
   t.equal(response.headers.location, `${USERS}/${profile.id}`);
   t.notMatch(response.body, /correct horse/);
