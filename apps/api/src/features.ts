@@ -5,6 +5,7 @@ import { deadLettersFeature } from './dead-letters/feature.js';
 import type { Feature } from './feature.js';
 import { followsFeature } from './follows/feature.js';
 import { postsFeature } from './posts/feature.js';
+import { postStatsFeature } from './post-stats/feature.js';
 import { productsFeature } from './products/feature.js';
 
 /**
@@ -15,6 +16,7 @@ export const features: readonly Feature[] = [
   accountsFeature,
   followsFeature,
   postsFeature,
+  postStatsFeature,
   blogsFeature,
   productsFeature,
   analyticsFeature,

@@ -330,6 +330,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/posts/{id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics of a post's content, with its comment and view counts
+         * @description `word_count`, `avg_word_length` and `char_count` are computed asynchronously by the
+         *     analytics consumer from the post's `PostCreated`/`PostUpdated` events, once per version:
+         *     words are maximal runs of Unicode letters and digits (combining marks included), a single
+         *     apostrophe or hyphen inside a word belongs to it, punctuation is neither a word nor part
+         *     of one; lengths are in characters (code points). `avg_word_length` is rounded to 2
+         *     decimals, 0 without words. `comment_count` (exact) and `view_count` (may lag by a few
+         *     seconds) are the post's own. Figures are served only for the post's current version:
+         *     until they are computed (right after the post is created or edited) the answer is
+         *     202 with `Retry-After`, never figures of an earlier version or a 404.
+         */
+        get: operations["getPostStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics of a post (the earlier post-statistics API; use GET /api/v1/posts/{id}/stats)
+         * @deprecated
+         * @description The same answers as `GET /api/v1/posts/{id}/stats` for the post `id`, with
+         *     `Deprecation: true` and a `Link` to its successor. (`stats` is a reserved post id, so this
+         *     path never names a post.)
+         */
+        get: operations["getPostStatsByQuery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{id}/analysis": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Statistics of a post (the earlier post-statistics API; use GET /api/v1/posts/{id}/stats)
+         * @deprecated
+         * @description The same answers as `GET /api/v1/posts/{id}/stats`, with `Deprecation: true` and a `Link`
+         *     to its successor.
+         */
+        get: operations["getPostAnalysis"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/posts/create_post": {
         parameters: {
             query?: never;
@@ -856,6 +929,34 @@ export interface components {
         CommentPage: {
             items: components["schemas"]["Comment"][];
             next_cursor: components["schemas"]["PostCursor"] | null;
+        };
+        PostStats: {
+            post_id: components["schemas"]["PostIdValue"];
+            /** @description The version of the post whose content was counted. */
+            post_version: number;
+            /** @description Words: maximal runs of letters and digits (with marks, inner apostrophes and hyphens). */
+            word_count: number;
+            /** @description Mean word length in characters, rounded half up to 2 decimals; 0 without words. */
+            avg_word_length: number;
+            /** @description Characters (code points) of the content. */
+            char_count: number;
+            comment_count: number;
+            /** @description Reads of the post; may lag by a few seconds. */
+            view_count: number;
+            /**
+             * Format: date-time
+             * @description When the analytics consumer computed the figures.
+             */
+            computed_at: string;
+        };
+        PostStatsPending: {
+            post_id: components["schemas"]["PostIdValue"];
+            /** @description The current version of the post */
+            post_version: number;
+            /** @constant */
+            status: "pending";
+            /** @description What is awaited */
+            detail: string;
         };
         PostCreateDeprecated: {
             post_id: components["schemas"]["PostIdInput"];
@@ -1394,6 +1495,29 @@ export interface components {
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The statistics of the post's current version (or a newer one, edited while this was read) */
+        PostStats: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PostStats"];
+            };
+        };
+        /**
+         * @description The post exists but the statistics of its current version are not computed yet (it was
+         *     just created or edited); ask again after `Retry-After` seconds.
+         */
+        PostStatsPending: {
+            headers: {
+                /** @description Seconds after which to ask again. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["PostStatsPending"];
             };
         };
     };
@@ -2090,6 +2214,60 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPostStats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PostStats"];
+            202: components["responses"]["PostStatsPending"];
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPostStatsByQuery: {
+        parameters: {
+            query: {
+                id: components["schemas"]["PostIdValue"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PostStats"];
+            202: components["responses"]["PostStatsPending"];
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPostAnalysis: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: components["responses"]["PostStats"];
+            202: components["responses"]["PostStatsPending"];
+            400: components["responses"]["ValidationFailed"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };
