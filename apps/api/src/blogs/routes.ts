@@ -21,11 +21,21 @@ const signedIn = (request: FastifyRequest): Principal => {
  * read answers with the version's ETag (for If-Match) but never 304: its post_count, and the
  * posts it may include, change without a new version of the blog.
  */
+/** 100 posts × (1000 characters × 4 bytes + title and JSON), rounded up. */
+export const CREATE_BLOG_BODY_LIMIT = 1_048_576;
+
 export async function blogRoutes(app: FastifyInstance, { service }: { service: BlogService }) {
-  app.openapi.route(app, 'createBlog', async (request, reply) => {
-    const blog = await service.create(signedIn(request), request.body as BlogInput);
-    return reply.code(201).header('etag', etagOf(blog.version)).header('location', `/api/v1/blogs/${blog.id}`).send(blog);
-  });
+  app.openapi.route(
+    app,
+    'createBlog',
+    async (request, reply) => {
+      const blog = await service.create(signedIn(request), request.body as BlogInput);
+      return reply.code(201).header('etag', etagOf(blog.version)).header('location', `/api/v1/blogs/${blog.id}`).send(blog);
+    },
+    // A blog may come with 100 posts of 1000 characters (up to 4 bytes each, and the JSON around
+    // them): more than the global limit, which suits every other operation.
+    { bodyLimit: CREATE_BLOG_BODY_LIMIT },
+  );
 
   app.openapi.route(app, 'listBlogs', async (request) => service.list(request.query as ListQuery));
 

@@ -42,6 +42,8 @@ export interface OpenApiRoutes {
 
 export interface RouteExtras {
   preHandler?: preHandlerHookHandler | preHandlerHookHandler[];
+  /** A body limit of the operation's own, when its bodies are larger by nature than BODY_LIMIT_BYTES. */
+  bodyLimit?: number;
 }
 
 /** Turns an operation's security requirements into the onRequest hook that enforces them. */
@@ -241,6 +243,7 @@ export const openApiPlugin = fp(
             validateRequest(operation, compile),
           ],
           ...(extras.preHandler ? { preHandler: extras.preHandler } : {}),
+          ...(extras.bodyLimit !== undefined ? { bodyLimit: extras.bodyLimit } : {}),
           handler,
         });
       },

@@ -211,3 +211,14 @@ await specifyOwnership(t, herald, 'blog', async (owner) => {
     read: async () => (await herald.request({ method: 'GET', url: `${BLOGS}/${blog.id}?include=posts`, as: 'anonymous' })).json(),
   };
 });
+
+t.test('a blog with 100 posts of 1000 four-byte characters each is accepted, over the global body limit', async (t) => {
+  const posts = Array.from({ length: 100 }, (_, i) => ({ title: `Post ${i}`, content: '𝄞'.repeat(1000) }));
+  const body = { name: 'Large', slug: freshSlug('large'), posts };
+  t.ok(Buffer.byteLength(JSON.stringify(body)) > 65_536, 'the body is larger than BODY_LIMIT_BYTES');
+  const response = await herald.request({ method: 'POST', url: BLOGS, as: alice.accessToken, body });
+  t.equal(response.statusCode, 201, response.body.slice(0, 200));
+  t.equal(response.json().post_count, 100);
+  const other = await herald.request({ method: 'POST', url: POSTS, as: alice.accessToken, body: { content: 'x'.repeat(70_000) } });
+  t.equal(other.statusCode, 413, 'other operations keep the global limit');
+});
