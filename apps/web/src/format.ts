@@ -132,6 +132,15 @@ export function describeEvent(event: HeraldEvent, lookups: EventLookups | ((prod
     }
     case 'UserUpdated':
       return `@${event.data.user.handle} · ${changed(event.data.changed)}`;
+    case 'UserFollowed':
+    case 'UserUnfollowed': {
+      const name = (id: string) => {
+        const handle = handleOf(id);
+        return handle ? `@${handle}` : `user ${id.slice(0, 8)}`;
+      };
+      const { follower_id: follower, followee_id: followee } = event.data;
+      return `${name(follower)} ${event.type === 'UserFollowed' ? 'follows' : 'no longer follows'} ${name(followee)}`;
+    }
     case 'BlogCreated':
       return `${excerpt(event.data.blog.name, 50)} · /${event.data.blog.slug}`;
     case 'BlogUpdated':

@@ -42,8 +42,13 @@ export interface Credentials {
   password: string;
 }
 
+export interface OpenOptions {
+  /** Runs before the page is loaded: e.g. `page.addInitScript` to watch it from its start. */
+  prepare?(page: Page): Promise<void>;
+}
+
 /** Opens the dashboard at `baseUrl`, at its sign-in form. */
-export async function openSignInPage(baseUrl: string): Promise<OpenDashboard> {
+export async function openSignInPage(baseUrl: string, { prepare }: OpenOptions = {}): Promise<OpenDashboard> {
   const browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
@@ -52,6 +57,7 @@ export async function openSignInPage(baseUrl: string): Promise<OpenDashboard> {
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text());
     });
+    await prepare?.(page);
     await page.goto(new URL('/', baseUrl).href);
     await page.locator('[data-testid="sign-in-form"]').waitFor();
     return { browser, page, pageErrors, close: () => browser.close() };
@@ -70,8 +76,12 @@ export async function submitSignIn(page: Page, { handle, password }: Credentials
 }
 
 /** Opens the dashboard at `baseUrl`, signs in and waits until its event stream is connected. */
-export async function openDashboard(baseUrl: string, credentials: Credentials, { connectTimeoutMs = 10_000 } = {}): Promise<OpenDashboard> {
-  const dashboard = await openSignInPage(baseUrl);
+export async function openDashboard(
+  baseUrl: string,
+  credentials: Credentials,
+  { connectTimeoutMs = 10_000, ...options }: OpenOptions & { connectTimeoutMs?: number } = {},
+): Promise<OpenDashboard> {
+  const dashboard = await openSignInPage(baseUrl, options);
   try {
     await submitSignIn(dashboard.page, credentials);
     await dashboard.page.locator('[data-testid="connection-status"][data-status="connected"]').waitFor({ timeout: connectTimeoutMs });

@@ -54,6 +54,9 @@ t.test('a post, a comment, an account and a blog event each say what happened to
   t.equal(describeEvent(commentDeleted(c, 1)), 'on first-brew · comment deleted · 1 comment left');
 
   t.equal(describeEvent(userRegistered({ ...alice, display_name: 'Alice W.' })), '@alice · Alice W.');
+  const bob = user('bob');
+  const follow = { follower_id: alice.id, followee_id: bob.id, followed_at: p.created_at };
+  t.equal(describeEvent(createEvent({ type: 'UserFollowed', subject: bob.id, source: '/herald/api', data: follow }), { handleOf }), `@alice follows user ${bob.id.slice(0, 8)}`);
   const blog = { id: randomUUID(), owner_id: alice.id, name: 'Tea notes', slug: 'tea-notes', description: '', created_at: p.created_at, updated_at: p.created_at, version: 1 };
   t.equal(describeEvent(createEvent({ type: 'BlogCreated', subject: blog.id, source: '/herald/api', data: { blog } })), 'Tea notes · /tea-notes');
   t.equal(
@@ -79,7 +82,7 @@ t.test('an excerpt is one line, cut at a word, never inside a character', async 
 
 t.test('every event type has a colour of its own and a group', async (t) => {
   const colours = EVENT_TYPES.map((type) => EVENT_TYPE_META[type].color.toLowerCase());
-  t.equal(new Set(colours).size, EVENT_TYPES.length, 'fifteen different colours');
+  t.equal(new Set(colours).size, EVENT_TYPES.length, 'a colour per type');
   t.same(
     EVENT_GROUPS.flatMap((g) => g.types),
     [...EVENT_TYPES],

@@ -13,7 +13,7 @@ function hhmm(ms: number): string {
   return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
 }
 
-/** Bars stacked by event type (fifteen shades) or by what the events are about (five colours). */
+/** Bars stacked by event type (a shade each) or by what the events are about (a colour per group). */
 export type StackBy = 'type' | 'group';
 
 /** One band of the stacked bars, and of the legend. */

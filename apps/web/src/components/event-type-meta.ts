@@ -1,7 +1,7 @@
 import { EVENT_TYPES, type EventType } from '../api/types.js';
 
 /** What an event is about: the filter and the chart legend group the types by it. */
-export type EventGroup = 'Products' | 'Accounts' | 'Blogs' | 'Posts' | 'Comments' | 'Other';
+export type EventGroup = 'Products' | 'Accounts' | 'Follows' | 'Blogs' | 'Posts' | 'Comments' | 'Other';
 
 export interface EventTypeMeta {
   /** Says what happened to what, on its own: the list's tag, the chart's tooltip. */
@@ -13,10 +13,10 @@ export interface EventTypeMeta {
 }
 
 /**
- * How each event type looks. Fifteen colours cannot all be told apart at a glance, so each
+ * How each event type looks. Seventeen colours cannot all be told apart at a glance, so each
  * aggregate has a hue of its own and the action is its shade: created in the middle, updated
  * lighter, deleted darkest. Stock and low-stock events keep colours of their own (teal, the
- * orange of the low-stock alerts); account events are greys.
+ * orange of the low-stock alerts); account events are greys, follows cyan.
  */
 export const EVENT_TYPE_META: Record<EventType, EventTypeMeta> = {
   ProductCreated: { label: 'Product created', short: 'Created', group: 'Products', color: '#2563eb' },
@@ -26,8 +26,8 @@ export const EVENT_TYPE_META: Record<EventType, EventTypeMeta> = {
   LowStockWarning: { label: 'Low stock', short: 'Low stock', group: 'Products', color: '#ea580c' },
   UserRegistered: { label: 'User registered', short: 'Registered', group: 'Accounts', color: '#475569' },
   UserUpdated: { label: 'User updated', short: 'Updated', group: 'Accounts', color: '#94a3b8' },
-  UserFollowed: { label: 'User followed', short: 'Followed', group: 'Accounts', color: '#0891b2' },
-  UserUnfollowed: { label: 'User unfollowed', short: 'Unfollowed', group: 'Accounts', color: '#155e75' },
+  UserFollowed: { label: 'User followed', short: 'Followed', group: 'Follows', color: '#0891b2' },
+  UserUnfollowed: { label: 'User unfollowed', short: 'Unfollowed', group: 'Follows', color: '#155e75' },
   BlogCreated: { label: 'Blog created', short: 'Created', group: 'Blogs', color: '#db2777' },
   BlogUpdated: { label: 'Blog updated', short: 'Updated', group: 'Blogs', color: '#f472b6' },
   BlogDeleted: { label: 'Blog deleted', short: 'Deleted', group: 'Blogs', color: '#831843' },
@@ -57,6 +57,7 @@ export function metaOf(type: string): EventTypeMeta {
 export const GROUP_COLORS: Record<EventGroup, string> = {
   Products: '#2563eb',
   Accounts: '#475569',
+  Follows: '#0891b2',
   Blogs: '#db2777',
   Posts: '#7c3aed',
   Comments: '#65a30d',
