@@ -44,7 +44,7 @@ export interface Credentials {
 
 export interface OpenOptions {
   /** Runs before the page is loaded: e.g. `page.addInitScript` to watch it from its start. */
-  prepare?(page: Page): Promise<void>;
+  prepare?(page: Page): Promise<unknown>;
 }
 
 /** Opens the dashboard at `baseUrl`, at its sign-in form. */
