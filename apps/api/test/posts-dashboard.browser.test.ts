@@ -116,3 +116,29 @@ t.test('posts and comments written with markup show as text in the dashboard, an
     );
   });
 });
+
+t.test('a post\'s statistics in the dashboard: those the analytics consumer computed, and again after an edit', { skip }, async (t) => {
+  const herald = await startTestHerald(t, { IN_PROCESS_CONSUMERS: 'true' });
+  await herald.consumers;
+  const writer = await herald.signUp();
+  const dashboard = await openDashboard(herald.url, { handle: 'admin', password: herald.adminPassword });
+  t.teardown(() => dashboard.close());
+  const { page } = dashboard;
+  const stats = page.locator('[data-testid="post-card"][data-post-id="counted"] [data-testid="post-stats"]');
+
+  const created = await herald.request({ method: 'POST', url: '/api/v1/posts', as: writer.accessToken, body: { id: 'counted', content: ',,,dwhuw dhuwhdihu wjfiej,,' } });
+  t.equal(created.statusCode, 201);
+  await stats.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 15_000 });
+  t.equal(await stats.innerText(), '3 words · 6.67 letters a word · 27 characters');
+
+  const edited = await herald.request({ method: 'PATCH', url: '/api/v1/posts/counted', as: writer.accessToken, body: { content: "It's a well-known fact." } });
+  t.equal(edited.statusCode, 200);
+  await page.locator('[data-testid="post-card"][data-post-id="counted"][data-version="2"]').waitFor({ timeout: 10_000 });
+  await stats.and(page.locator('[data-state="ready"]', { hasText: '4 words' })).waitFor({ timeout: 15_000 });
+  t.equal(await stats.innerText(), '4 words · 4.75 letters a word · 23 characters', 'the figures of the edited version');
+  t.same(
+    dashboard.pageErrors.filter((message) => /Content Security Policy|Refused to/i.test(message)),
+    [],
+    'nothing refused by the CSP',
+  );
+});
