@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { topicName, topics as topicMap, type TopicKey } from '@herald/event-schemas';
 import type { EventTransport } from '@herald/event-transport';
 import { logSerializers } from '@herald/logging';
+import type { NotificationStore } from '@herald/notifier';
 import { authPlugin } from './auth/plugin.js';
 import { ephemeralKeySet, type KeySet } from './auth/keys.js';
 import type { Config } from './config.js';
@@ -41,6 +42,8 @@ export interface AppDependencies {
   dashboardDir?: string;
   /** The event log SSE resumes read from; absent when no log is configured. */
   replaySource?: ReplaySource;
+  /** People's notifications (read and marked read by the API); absent when no store is configured. */
+  notifications?: NotificationStore;
   /** Consumer names (unprefixed) whose lag the API reports. Default: the in-process consumers'. */
   consumerNames?: readonly string[];
   /** The consumers running in this process (the consumer thread), for metrics. */
@@ -141,6 +144,7 @@ export async function buildApp(
     unitOfWork: createUnitOfWork({ pool, topicPrefix: config.topicPrefix, onEventsCommitted: () => publisher.nudge() }),
     transport,
     publisher,
+    ...(deps.notifications ? { notifications: deps.notifications } : {}),
     consumerGroups: (deps.consumerNames ?? consumerModules.map((module) => module.name)).map((name) => ({
       group: `${config.topicPrefix}${name}`,
       // A consumer run elsewhere that the API does not know is measured against every topic.

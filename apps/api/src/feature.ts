@@ -1,4 +1,5 @@
 import type { EventTransport } from '@herald/event-transport';
+import type { NotificationStore } from '@herald/notifier';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Pool } from './db/pool.js';
@@ -19,6 +20,8 @@ export interface Platform {
   unitOfWork: UnitOfWork;
   transport: EventTransport;
   publisher: Publisher;
+  /** People's notifications (the notifier writes them); absent when the app runs without a store. */
+  notifications?: NotificationStore;
   /** The consumer groups this deployment runs, with the topics each reads (full names, for lag reports). */
   consumerGroups: ConsumerGroupTopics[];
 }

@@ -4,6 +4,7 @@ import { blogsFeature } from './blogs/feature.js';
 import { deadLettersFeature } from './dead-letters/feature.js';
 import type { Feature } from './feature.js';
 import { followsFeature } from './follows/feature.js';
+import { notificationsFeature } from './notifications/feature.js';
 import { postsFeature } from './posts/feature.js';
 import { postStatsFeature } from './post-stats/feature.js';
 import { productsFeature } from './products/feature.js';
@@ -15,6 +16,7 @@ import { productsFeature } from './products/feature.js';
 export const features: readonly Feature[] = [
   accountsFeature,
   followsFeature,
+  notificationsFeature,
   postsFeature,
   postStatsFeature,
   blogsFeature,

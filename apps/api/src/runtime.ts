@@ -216,6 +216,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
         eventHub,
         transport,
         replaySource: eventLog.replaySource,
+        notifications: eventLog.notifications,
         ...(thread ? { consumers: thread } : {}),
       },
       logger,

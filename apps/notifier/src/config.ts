@@ -20,6 +20,7 @@ const configSchema = {
     EVENT_LOG_TABLE: { type: 'string', pattern: '^[A-Za-z0-9_.-]{3,255}$', default: 'herald-events' },
     EVENT_LOG_RETENTION_SECONDS: { type: 'number', exclusiveMinimum: 0, maximum: 31536000, default: 604800 },
     EVENT_LOG_TTL_GRACE_SECONDS: { type: 'number', minimum: 0, maximum: 31536000, default: 604800 },
+    NOTIFICATIONS_TABLE: { type: 'string', pattern: '^[A-Za-z0-9_.-]{3,255}$', default: 'herald-notifications' },
     STARTUP_ATTEMPTS: { type: 'integer', minimum: 1, maximum: 100, default: 5 },
     STARTUP_RETRY_DELAY_MS: { type: 'integer', minimum: 1, maximum: 60000, default: 500 },
 
@@ -58,6 +59,8 @@ export interface NotifierConfig {
     retentionSeconds: number;
     ttlGraceSeconds: number;
   };
+  /** What concerns people (someone followed them, commented...), in a table of its own. */
+  notifications: { table: string };
   /** Bounded retries while DynamoDB or object storage is unreachable at start. */
   startup: { attempts: number; initialDelayMs: number };
   s3: {
@@ -88,6 +91,7 @@ interface RawConfig {
   EVENT_LOG_TABLE: string;
   EVENT_LOG_RETENTION_SECONDS: number;
   EVENT_LOG_TTL_GRACE_SECONDS: number;
+  NOTIFICATIONS_TABLE: string;
   STARTUP_ATTEMPTS: number;
   STARTUP_RETRY_DELAY_MS: number;
   S3_ENDPOINT?: string;
@@ -159,6 +163,7 @@ export function loadConfig(env: Record<string, string | undefined>): NotifierCon
       retentionSeconds: raw.EVENT_LOG_RETENTION_SECONDS,
       ttlGraceSeconds: raw.EVENT_LOG_TTL_GRACE_SECONDS,
     },
+    notifications: { table: raw.NOTIFICATIONS_TABLE },
     startup: { attempts: raw.STARTUP_ATTEMPTS, initialDelayMs: raw.STARTUP_RETRY_DELAY_MS },
     s3: {
       endpoint: raw.S3_ENDPOINT,

@@ -1,5 +1,5 @@
 /**
- * @herald/notifier: the event log and its archive.
+ * @herald/notifier: the event log and its archive, and people's notifications.
  *
  * - startNotifier: the consumer that logs every event into DynamoDB, plus the archiver loop, in
  *   this process (the API's on the embedded defaults, or src/main.ts as its own process).
@@ -10,6 +10,18 @@
 export { loadConfig, type NotifierConfig } from './config.js';
 export { NOTIFIER_CONSUMER_NAME, NOTIFIER_TOPICS, notifierConsumer } from './consumer.js';
 export { logEvent, type LogEventDeps } from './handlers/log-event.js';
+export {
+  createNotificationStore,
+  InvalidNotificationCursorError,
+  isNotificationId,
+  NOTIFICATIONS_INDEX,
+  type NotificationDraft,
+  type NotificationPage,
+  type NotificationStore,
+  type NotificationType,
+  type StoredNotification,
+} from './notifications/notification-store.js';
+export { notificationsFor, notify } from './notifications/notify.js';
 export { startNotifier, type RunningNotifier, type StartNotifierOptions } from './notifier.js';
 export { openNotifierStores, type NotifierStores, type OpenStoresOptions } from './stores.js';
 export { createArchiver, type Archiver, type ArchiveRunResult, type ArchiverOptions, type ArchiverStats } from './archive/archiver.js';

@@ -51,7 +51,7 @@ try {
     clientId: config.kafkaClientId,
     logger: logger.child({ component: 'kafka' }),
   });
-  notifier = await startNotifier({ transport, eventLog: stores.eventLog, s3: stores.s3, config, log: logger });
+  notifier = await startNotifier({ transport, eventLog: stores.eventLog, notifications: stores.notifications, s3: stores.s3, config, log: logger });
   logger.info(
     { group: notifier.group, brokers: config.kafkaBrokers, table: config.eventLog.table, bucket: config.archive.bucket },
     'notifier running',

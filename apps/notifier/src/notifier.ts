@@ -11,10 +11,13 @@ import { createArchiver, type Archiver } from './archive/archiver.js';
 import { ensureBucket } from './archive/s3.js';
 import type { NotifierConfig } from './config.js';
 import { notifierConsumer } from './consumer.js';
+import type { NotificationStore } from './notifications/notification-store.js';
 
 export interface StartNotifierOptions {
   transport: EventTransport;
   eventLog: EventLog;
+  /** Where the notifications of people go; without it, the notifier only logs events. */
+  notifications?: NotificationStore;
   s3: Minio.Client;
   /** From `loadConfig(process.env)`; the parts used here. */
   config: Pick<NotifierConfig, 'topicPrefix' | 'startup' | 'archive' | 'eventLog'>;
@@ -56,6 +59,14 @@ export async function startNotifier(options: StartNotifierOptions): Promise<Runn
     onRetry: retry('DynamoDB'),
   });
   if (table.created || table.indexesAdded.length > 0) log.info({ table: eventLog.tableName, ...table }, 'event log table ready');
+  if (options.notifications) {
+    const notificationsTable = await options.notifications.ensureTable({
+      attempts: config.startup.attempts,
+      initialDelayMs: config.startup.initialDelayMs,
+      onRetry: retry('DynamoDB'),
+    });
+    if (notificationsTable.created) log.info({ table: options.notifications.tableName }, 'notifications table ready');
+  }
   if (table.ttl === 'unsupported') log.debug({ table: eventLog.tableName }, 'DynamoDB server has no TTL; the archiver removes items');
   const bucket = await ensureBucket(s3, config.archive.bucket, {
     attempts: config.startup.attempts,
@@ -72,7 +83,7 @@ export async function startNotifier(options: StartNotifierOptions): Promise<Runn
     batchSize: config.archive.batchSize,
     log,
   });
-  const consumer: RunningConsumer = await startConsumer(notifierConsumer({ eventLog }), {
+  const consumer: RunningConsumer = await startConsumer(notifierConsumer({ eventLog, ...(options.notifications ? { notifications: options.notifications } : {}) }), {
     ...options.runtime,
     transport,
     prefix: config.topicPrefix,

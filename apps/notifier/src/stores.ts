@@ -12,9 +12,12 @@ import type * as Minio from 'minio';
 import { createS3Client, startEmbeddedS3, type EmbeddedS3 } from './archive/s3.js';
 import type { NotifierConfig } from './config.js';
 import { readEmbeddedEndpoints, recordEmbeddedEndpoints } from './embedded-endpoints.js';
+import { createNotificationStore, type NotificationStore } from './notifications/notification-store.js';
 
 export interface NotifierStores {
   eventLog: EventLog;
+  /** People's notifications, in a table of their own next to the event log. */
+  notifications: NotificationStore;
   dynamodb: DynamoDBClient;
   s3: Minio.Client;
   bucket: string;
@@ -134,6 +137,7 @@ export async function openNotifierStores(config: NotifierConfig, options: OpenSt
     );
     return {
       eventLog,
+      notifications: createNotificationStore({ client: dynamodb, tableName: config.notifications.table }),
       dynamodb,
       s3,
       bucket: config.archive.bucket,

@@ -1,5 +1,5 @@
 import { createEventLog, createEventLogClient, type EventLog } from '@herald/event-log';
-import { openNotifierStores, type NotifierConfig } from '@herald/notifier';
+import { createNotificationStore, openNotifierStores, type NotificationStore, type NotifierConfig } from '@herald/notifier';
 import type { Logger } from 'pino';
 import type { ReplaySource } from '../stream/sse-stream.js';
 
@@ -7,12 +7,15 @@ import type { ReplaySource } from '../stream/sse-stream.js';
 export interface EventLogAccess {
   eventLog: EventLog;
   replaySource: ReplaySource;
+  /** People's notifications, in their table on the same DynamoDB (written by the notifier). */
+  notifications: NotificationStore;
   close(): Promise<void>;
 }
 
-function access(eventLog: EventLog, close: () => Promise<void>): EventLogAccess {
+function access(eventLog: EventLog, notifications: NotificationStore, close: () => Promise<void>): EventLogAccess {
   return {
     eventLog,
+    notifications,
     replaySource: {
       async after(eventId, { limit }) {
         const logged = await eventLog.after(eventId, { limit });
@@ -41,7 +44,8 @@ export function eventLogAt(endpoint: string, config: NotifierConfig): EventLogAc
     ttlGraceSeconds: config.eventLog.ttlGraceSeconds,
     endpointLabel: endpoint,
   });
-  return access(eventLog, async () => client.destroy());
+  const notifications = createNotificationStore({ client, tableName: config.notifications.table });
+  return access(eventLog, notifications, async () => client.destroy());
 }
 
 /**
@@ -51,5 +55,5 @@ export function eventLogAt(endpoint: string, config: NotifierConfig): EventLogAc
  */
 export async function openEventLog(config: NotifierConfig, logger: Logger): Promise<EventLogAccess> {
   const stores = await openNotifierStores(config, { mode: 'serve', log: logger.child({ component: 'event-log' }) });
-  return access(stores.eventLog, () => stores.close());
+  return access(stores.eventLog, stores.notifications, () => stores.close());
 }

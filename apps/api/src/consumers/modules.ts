@@ -47,6 +47,7 @@ const notifierModule: ConsumerModule = {
     const notifier = await startNotifier({
       transport,
       eventLog: stores.eventLog,
+      notifications: stores.notifications,
       s3: stores.s3,
       config: notifierConfig,
       log: log.child({ component: 'notifier' }),

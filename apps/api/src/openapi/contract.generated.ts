@@ -114,6 +114,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's notifications, unread first
+         * @description What concerns the signed-in user: someone followed them (`followed`), commented on one of
+         *     their posts (`commented`, never for comments on one's own post), or deleted a comment of
+         *     theirs (`comment_deleted`, never for one's own deletions). Written by the notifier from
+         *     the events, so one appears shortly after the change (and live on the event stream, with
+         *     the event that made it).
+         *
+         *     Order: every unread notification, newest first, then every read one, newest first.
+         *     `next_cursor` is the position of the last item in that order (its read state and id), so
+         *     a page continues exactly where the previous one ended, across the two groups. A
+         *     notification that arrives while paging is at the top (seen on a new first page); one
+         *     marked read while paging moves to the read group, after the cursor, and so shows again,
+         *     as read, on a later page. `unread_count` counts every unread notification.
+         */
+        get: operations["listNotifications"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark notifications read
+         * @description `{ "ids": [...] }` marks those notifications of the signed-in user read (ids that are not
+         *     theirs, or already read, are ignored); `{ "all": true }` marks every unread one read.
+         *     Idempotent.
+         */
+        post: operations["markNotificationsRead"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/{id}/followers": {
         parameters: {
             query?: never;
@@ -843,6 +896,41 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Unique among a user's notifications (`<created_at>#<event id>`).
+         * @example 2026-11-30T14:38:22.123Z#01937a4e-8c1b-7000-8000-000000000000
+         */
+        NotificationId: string;
+        Notification: {
+            id: components["schemas"]["NotificationId"];
+            /**
+             * @description `followed`: `actor` follows you (`subject` is your id). `commented`: `actor` commented
+             *     on your post `subject`. `comment_deleted`: `actor` deleted your comment on post `subject`.
+             * @enum {string}
+             */
+            type: "followed" | "commented" | "comment_deleted";
+            actor: {
+                /** Format: uuid */
+                id: string;
+                handle?: components["schemas"]["Handle"];
+            };
+            /** @description What it is about (a post id */
+            subject: string | null;
+            /** Format: date-time */
+            created_at: string;
+            read: boolean;
+        };
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            next_cursor: components["schemas"]["PostCursor"] | null;
+            unread_count: number;
+        };
+        NotificationsRead: {
+            ids: components["schemas"]["NotificationId"][];
+        } | {
+            /** @constant */
+            all: true;
+        };
         FollowPage: {
             items: {
                 /** Format: uuid */
@@ -1777,6 +1865,78 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listNotifications: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: components["schemas"]["PostCursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of notifications */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+            /** @description The notifications store is not configured or not reachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    markNotificationsRead: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NotificationsRead"];
+            };
+        };
+        responses: {
+            /** @description Marked read */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            /** @description The notifications store is not configured or not reachable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     listFollowers: {

@@ -42,8 +42,14 @@ function concernedByBlogEvent(event: HeraldEvent): string[] {
 }
 
 export const visibilityRules: readonly VisibilityRule[] = [
-  // Events about one's own account (its subject is the user id).
-  { topic: 'users', visibleTo: (event, principal) => event.subject === principal.userId },
+  // Events about one's own account (its subject is the user id: a UserFollowed is the followed
+  // user's, which is how "someone followed you" arrives live), and one's own follows.
+  {
+    topic: 'users',
+    visibleTo: (event, principal) =>
+      event.subject === principal.userId ||
+      ((event.type === 'UserFollowed' || event.type === 'UserUnfollowed') && event.data.follower_id === principal.userId),
+  },
   // One's own posts, and comments on them or by oneself.
   { topic: 'posts', visibleTo: (event, principal) => concernedByPostEvent(event).includes(principal.userId) },
   { topic: 'blogs', visibleTo: (event, principal) => concernedByBlogEvent(event).includes(principal.userId) },
