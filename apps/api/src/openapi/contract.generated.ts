@@ -99,7 +99,7 @@ export interface paths {
         /**
          * Follow a user
          * @description Idempotent: following someone already followed changes nothing. Publishes `UserFollowed`
-         *     (keyed by the followed user's id) when the follow is new. Following yourself is a 400, an
+         *     (keyed by the followed user's id) when the follow is new. Following yourself is a 409, an
          *     unknown user a 404.
          */
         put: operations["followUser"];
@@ -940,7 +940,7 @@ export interface components {
                 /** Format: date-time */
                 followed_at: string;
             }[];
-            next_cursor: components["schemas"]["PostCursor"] | null;
+            next_cursor: components["schemas"]["KeysetCursor"] | null;
         };
         /**
          * @description Letters, digits, `_` and `-`, at most 64.
@@ -995,10 +995,21 @@ export interface components {
         };
         PostPage: {
             items: components["schemas"]["Post"][];
-            next_cursor: components["schemas"]["PostCursor"] | null;
+            next_cursor: components["schemas"]["PostListCursor"] | null;
         };
         /** @description An opaque position in a listing (base64url). */
         PostCursor: string;
+        /**
+         * @description A position in the listing of posts: the last post's comment count, creation time (ms) and
+         *     id. Any value of this form is a position, in either order (`sort`); clients take it from
+         *     `next_cursor` and do not build it.
+         */
+        PostListCursor: string;
+        /**
+         * @description A position in a listing ordered newest first: the last item's time (ms) and id. Any value
+         *     of this form is a position; clients take it from `next_cursor` and do not build it.
+         */
+        KeysetCursor: string;
         CommentCreate: {
             /** @description Plain text, 1 to 255 characters after trimming surrounding whitespace. */
             content: string;
@@ -1016,7 +1027,7 @@ export interface components {
         };
         CommentPage: {
             items: components["schemas"]["Comment"][];
-            next_cursor: components["schemas"]["PostCursor"] | null;
+            next_cursor: components["schemas"]["KeysetCursor"] | null;
         };
         PostStats: {
             post_id: components["schemas"]["PostIdValue"];
@@ -1097,8 +1108,8 @@ export interface components {
             items: components["schemas"]["Blog"][];
             next_cursor: components["schemas"]["BlogCursor"] | null;
         };
-        /** @description An opaque position in the listing of blogs (base64url). */
-        BlogCursor: string;
+        /** @description A position in the listing of blogs. */
+        BlogCursor: components["schemas"]["KeysetCursor"];
         /**
          * @description 3 to 30 letters, digits or underscores; matched case-insensitively and stored in lower case.
          * @example alice_w
@@ -1839,6 +1850,15 @@ export interface operations {
             400: components["responses"]["ValidationFailed"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            /** @description Following yourself. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
@@ -1944,7 +1964,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor?: components["schemas"]["PostCursor"];
+                cursor?: components["schemas"]["KeysetCursor"];
             };
             header?: never;
             path: {
@@ -1973,7 +1993,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor?: components["schemas"]["PostCursor"];
+                cursor?: components["schemas"]["KeysetCursor"];
             };
             header?: never;
             path: {
@@ -2131,7 +2151,7 @@ export interface operations {
                 blog?: string;
                 limit?: number;
                 /** @description `next_cursor` of the previous page, with the same `sort`. */
-                cursor?: components["schemas"]["PostCursor"];
+                cursor?: components["schemas"]["PostListCursor"];
             };
             header?: never;
             path?: never;
@@ -2294,7 +2314,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor?: components["schemas"]["PostCursor"];
+                cursor?: components["schemas"]["KeysetCursor"];
             };
             header?: never;
             path: {

@@ -12,7 +12,7 @@ export type AjvIssue = {
   message?: string;
   params: Record<string, unknown>;
   /** The schema holding the failing keyword (present when Ajv runs with `verbose`). */
-  parentSchema?: { properties?: Record<string, unknown>; examples?: unknown[]; not?: { $ref?: string } };
+  parentSchema?: { properties?: Record<string, unknown>; examples?: unknown[]; description?: unknown; not?: { $ref?: string; pattern?: string } };
 };
 
 const LOCATION: Record<string, FieldError['in']> = {
@@ -51,6 +51,13 @@ function messageOf(issue: AjvIssue): string {
   }
   if (issue.keyword === 'not' && issue.parentSchema?.not?.$ref?.startsWith('UnpairedSurrogate')) {
     return 'must not hold an unpaired UTF-16 surrogate';
+  }
+  if (issue.keyword === 'not' && typeof issue.parentSchema?.not?.pattern === 'string') return 'is a reserved value';
+  // A long pattern (a length after trimming, spelled as a regular expression) says nothing to a
+  // reader: the schema's description says what it means.
+  if (issue.keyword === 'pattern' && String(issue.params.pattern).length > 60) {
+    const description = typeof issue.parentSchema?.description === 'string' ? issue.parentSchema.description.replace(/\s+/g, ' ').trim() : '';
+    return description ? `does not have the required form (${description}; no NUL characters)` : 'does not have the required form';
   }
   if (issue.keyword === 'format') return `must be a valid ${String(issue.params.format)}`;
   if (issue.keyword === 'not' && issue.instancePath.endsWith('/delta')) return 'must not be 0';

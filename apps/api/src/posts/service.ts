@@ -128,13 +128,13 @@ export function createPostService({ pool, unitOfWork, eventSource, views }: { po
     },
 
     async list({ sort = 'recent', author, blog, limit = 20, cursor }) {
-      const after = cursor === undefined ? undefined : decodePostCursor(sort, cursor);
+      const after = cursor === undefined ? undefined : decodePostCursor(cursor);
       const rows = await repository.listPosts(pool, { sort, limit: limit + 1, ...(author ? { authorId: author } : {}), ...(blog ? { blogId: blog } : {}), ...(after ? { after } : {}) });
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
         items: page.map((row) => toPost(row, views.pending(row.id))),
-        next_cursor: rows.length > limit && last ? encodePostCursor(sort, last) : null,
+        next_cursor: rows.length > limit && last ? encodePostCursor(last) : null,
       };
     },
 

@@ -27,8 +27,8 @@ t.test('following is idempotent and counted on both profiles; unfollowing undoes
   t.ok(follows.every((e) => e.record.key === bob.id), 'keyed by the followed user');
 });
 
-t.test('following yourself is a 400, an unknown user a 404, without a token a 401', async (t) => {
-  t.equal((await herald.request({ method: 'PUT', url: `/api/v1/me/following/${alice.id}`, as: alice.accessToken })).statusCode, 400);
+t.test('following yourself is a 409, an unknown user a 404, without a token a 401', async (t) => {
+  t.equal((await herald.request({ method: 'PUT', url: `/api/v1/me/following/${alice.id}`, as: alice.accessToken })).statusCode, 409);
   t.equal((await herald.request({ method: 'PUT', url: '/api/v1/me/following/01920a3b-7c4d-7e5f-8a9b-0c1d2e3f4a5b', as: alice.accessToken })).statusCode, 404);
   t.equal((await herald.request({ method: 'PUT', url: `/api/v1/me/following/${bob.id}`, as: 'anonymous' })).statusCode, 401);
 });
