@@ -12,11 +12,13 @@ import { ProductsTable } from './components/ProductsTable.js';
 import { useConsumerLag } from './hooks/useConsumerLag.js';
 import { useEventRates } from './hooks/useEventRates.js';
 import { useInventory } from './hooks/useInventory.js';
+import { useNotifications } from './hooks/useNotifications.js';
 import { usePosts } from './hooks/usePosts.js';
 import { useProducts } from './hooks/useProducts.js';
 import { prependEvents } from './state/event-log.js';
 import { summaryFromInventory, summaryFromProducts } from './state/inventory-summary.js';
 import { addToasts, dismissToast, isLowStockWarning, type LowStockToast } from './state/low-stock-alerts.js';
+import { mayNotify } from './state/notifications.js';
 import { useEventStream } from './stream/useEventStream.js';
 
 const PRODUCT_EVENTS: ReadonlySet<string> = new Set(['ProductCreated', 'ProductUpdated', 'ProductDeleted', 'StockAdjusted', 'LowStockWarning']);
@@ -38,6 +40,7 @@ export function App({ user, onSignOut, streamTicket }: AppProps) {
   const inventory = useInventory();
   const rates = useEventRates(60);
   const lag = useConsumerLag();
+  const notifications = useNotifications();
   const [events, setEvents] = useState<HeraldEvent[]>([]);
   const [toasts, setToasts] = useState<LowStockToast[]>([]);
   const [warnings, setWarnings] = useState(0);
@@ -56,12 +59,14 @@ export function App({ user, onSignOut, streamTicket }: AppProps) {
     posts.applyEvents(batch);
     if (batch.some(isProductEvent)) inventory.refresh();
     lag.refresh();
+    if (batch.some((event) => mayNotify(event, user.id))) notifications.refresh();
   };
   // Events were missed: what is derived from them is read again in full.
   const onResync = () => {
     products.reload();
     posts.reload();
     inventory.refresh();
+    notifications.refresh();
   };
   const stream = useEventStream({ onEvents, onResync, streamTicket });
 
@@ -78,6 +83,8 @@ export function App({ user, onSignOut, streamTicket }: AppProps) {
         onRetry={stream.reconnectNow}
         warnings={warnings}
         onResetWarnings={() => setWarnings(0)}
+        notifications={notifications.unread}
+        onReadNotifications={() => void notifications.markAllRead().catch(() => {})}
         user={user}
         onSignOut={onSignOut}
       />
