@@ -922,7 +922,7 @@ export interface components {
         };
         NotificationPage: {
             items: components["schemas"]["Notification"][];
-            next_cursor: components["schemas"]["PostCursor"] | null;
+            next_cursor: components["schemas"]["NotificationCursor"] | null;
             unread_count: number;
         };
         NotificationsRead: {
@@ -997,8 +997,11 @@ export interface components {
             items: components["schemas"]["Post"][];
             next_cursor: components["schemas"]["PostListCursor"] | null;
         };
-        /** @description An opaque position in a listing (base64url). */
-        PostCursor: string;
+        /**
+         * @description A position in the notifications: the group (`u` unread, `r` read), the time (ms) and the
+         *     event id of the last one returned. Clients take it from `next_cursor`.
+         */
+        NotificationCursor: string;
         /**
          * @description A position in the listing of posts: the last post's comment count, creation time (ms) and
          *     id. Any value of this form is a position, in either order (`sort`); clients take it from
@@ -1892,7 +1895,7 @@ export interface operations {
             query?: {
                 limit?: number;
                 /** @description `next_cursor` of the previous page. */
-                cursor?: components["schemas"]["PostCursor"];
+                cursor?: components["schemas"]["NotificationCursor"];
             };
             header?: never;
             path?: never;

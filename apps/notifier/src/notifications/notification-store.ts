@@ -85,17 +85,25 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Whether `id` has the shape of a notification id (for request validation). */
 export const isNotificationId = (id: string): boolean => NOTIFICATION_ID.test(id);
 
+/**
+ * The cursor is the position's inbox key in a URL-safe form the API contract states exactly
+ * (`NotificationCursor`): `u` or `r` (unread or read group), the time in ms and the event id.
+ */
+const CURSOR = /^([ur])\.(\d{1,13})\.([A-Za-z0-9_.:-]{1,128})$/;
+
 function encodeCursor(inbox: string): string {
-  return Buffer.from(inbox, 'utf8').toString('base64url');
+  const group = inbox.startsWith(READ) ? 'r' : 'u';
+  const [createdAt, eventId] = inbox.slice(2).split('#') as [string, string];
+  return `${group}.${Date.parse(createdAt)}.${eventId}`;
 }
 
 function decodeCursor(cursor: string): string {
-  const inbox = Buffer.from(cursor, 'base64url').toString('utf8');
-  const sk = inbox.slice(2);
-  if ((!inbox.startsWith(UNREAD) && !inbox.startsWith(READ)) || !NOTIFICATION_ID.test(sk)) {
+  const match = CURSOR.exec(cursor);
+  const sk = match ? `${new Date(Number(match[2])).toISOString()}#${match[3]}` : '';
+  if (!match || !NOTIFICATION_ID.test(sk)) {
     throw new InvalidNotificationCursorError('the cursor is not one this listing returned');
   }
-  return inbox;
+  return `${match[1] === 'r' ? READ : UNREAD}${sk}`;
 }
 
 function fromItem(item: Record<string, AttributeValue>): StoredNotification {
