@@ -38,7 +38,11 @@ t.test('202 shows "computing" and asks again after Retry-After; then the figures
   t.equal(requests.length, 1, 'not before Retry-After');
   timers.advance(1);
   t.equal(requests.length, 2);
-  requests[1]!.resolve({ state: 'ready', stats: stats('a', 1) });
+  requests[1]!.resolve({ state: 'computing', retryAfterSeconds: 1 });
+  await settle();
+  t.same(timers.pending(), [2000], 'then a growing wait when Retry-After is shorter');
+  timers.advance(2000);
+  requests[2]!.resolve({ state: 'ready', stats: stats('a', 1) });
   await settle();
   t.same(views().get('a'), { state: 'ready', stats: stats('a', 1) });
   t.same(timers.pending(), [], 'nothing more asked');

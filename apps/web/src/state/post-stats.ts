@@ -2,8 +2,8 @@
  * The statistics of the posts shown (word count, average word length, characters), read from
  * `GET /api/v1/posts/{id}/stats`. They are computed asynchronously by the analytics consumer:
  * while the figures of a post's current version are not there yet (202, or figures of an older
- * version), the post shows "computing…" and they are asked for again after `Retry-After`, or with
- * a growing delay, a bounded number of times. Any other answer shows nothing and is not repeated
+ * version), the post shows "computing…" and they are asked for again after `Retry-After` or a
+ * growing delay, whichever is longer, a bounded number of times (about three minutes in all). Any other answer shows nothing and is not repeated
  * until the post changes.
  */
 import type { PostStatsAnswer } from '../api/client.js';
@@ -21,7 +21,7 @@ export interface PostStatsOptions {
   fetchStats(postId: string, signal: AbortSignal): Promise<PostStatsAnswer>;
   onChange(views: ReadonlyMap<string, StatsView>): void;
   timers?: Timers;
-  /** First wait before asking again when the API does not say (then doubled each time). */
+  /** First wait before asking again (then doubled each time); longer when `Retry-After` says so. */
   retryMs?: number;
   maxRetryMs?: number;
   /** Asks for one version's figures at most this many times. */
@@ -44,7 +44,7 @@ interface Entry {
 
 export function createPostStatsTracker(options: PostStatsOptions): PostStatsTracker {
   const timers = options.timers ?? realTimers;
-  const retryMs = options.retryMs ?? 2000;
+  const retryMs = options.retryMs ?? 1000;
   const maxRetryMs = options.maxRetryMs ?? 30_000;
   const maxAttempts = options.maxAttempts ?? 12;
   const maxConcurrent = options.maxConcurrent ?? 4;
@@ -105,9 +105,10 @@ export function createPostStatsTracker(options: PostStatsOptions): PostStatsTrac
       // Not computed yet, or computed for an older version: ask again, a bounded number of times.
       show(id, { state: 'computing' });
       if (entry.attempts >= maxAttempts) return;
-      const said = answer.state === 'computing' ? answer.retryAfterSeconds : undefined;
-      const backoff = Math.min(maxRetryMs, retryMs * 2 ** (entry.attempts - 1));
-      const delay = said !== undefined ? Math.min(maxRetryMs, Math.max(1000, said * 1000)) : backoff;
+      // Retry-After at the least, and a wait that grows, so that figures a stopped consumer never
+      // computes are not asked for every second.
+      const said = answer.state === 'computing' ? (answer.retryAfterSeconds ?? 0) * 1000 : 0;
+      const delay = Math.min(maxRetryMs, Math.max(said, retryMs * 2 ** (entry.attempts - 1)));
       entry.timer = timers.setTimeout(() => {
         entry.timer = undefined;
         enqueue(id);

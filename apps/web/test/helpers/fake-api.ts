@@ -393,6 +393,12 @@ export async function startFakeApi({ distDir, seed = true, statsDelayMs, ...auth
         }
         return sendJson(res, 200, { from: new Date(now - minutes * 60_000).toISOString(), to: new Date(now).toISOString(), series });
       }
+      // The signed-in user's notifications: none (the header badge reads the count).
+      case 'GET /api/v1/me/notifications':
+        return sendJson(res, 200, { items: [], unread_count: 0, next_cursor: null });
+      case 'POST /api/v1/me/notifications/read':
+        res.writeHead(204).end();
+        return;
       case 'GET /api/v1/analytics/consumer-lag': {
         const partitions = (lags: number[]) =>
           lags.map((lag, partition) => ({ topic: 'herald.products', partition, committed_offset: String(100 - lag), high_watermark: '100', lag }));
