@@ -4,6 +4,7 @@ import Fastify, { LogController, type FastifyInstance, type FastifyReply, type F
 import { topicName, topics as topicMap, type TopicKey } from '@herald/event-schemas';
 import type { EventTransport } from '@herald/event-transport';
 import { logSerializers } from '@herald/logging';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { NotificationStore } from '@herald/notifier';
 import { authPlugin } from './auth/plugin.js';
 import { ephemeralKeySet, type KeySet } from './auth/keys.js';
@@ -44,6 +45,8 @@ export interface AppDependencies {
   replaySource?: ReplaySource;
   /** People's notifications (read and marked read by the API); absent when no store is configured. */
   notifications?: NotificationStore;
+  /** The DynamoDB of the feed tables (the fan-out writes them); absent when there is none to read. */
+  dynamodb?: DynamoDBClient;
   /** Consumer names (unprefixed) whose lag the API reports. Default: the in-process consumers'. */
   consumerNames?: readonly string[];
   /** The consumers running in this process (the consumer thread), for metrics. */
@@ -145,6 +148,7 @@ export async function buildApp(
     transport,
     publisher,
     ...(deps.notifications ? { notifications: deps.notifications } : {}),
+    ...(deps.dynamodb ? { dynamodb: deps.dynamodb } : {}),
     consumerGroups: (deps.consumerNames ?? consumerModules.map((module) => module.name)).map((name) => ({
       group: `${config.topicPrefix}${name}`,
       // A consumer run elsewhere that the API does not know is measured against every topic.

@@ -1,4 +1,5 @@
 import { envSchema } from 'env-schema';
+import { isFanoutError, loadFeedSettings, type FeedSettings } from '@herald/fanout';
 
 /** "<requests>/<window>", e.g. `25/5m`: at most that many requests per window (s, m or h). */
 const RATE_LIMIT_PATTERN = '^[1-9][0-9]{0,8}/[1-9][0-9]{0,5}[smh]$';
@@ -121,6 +122,8 @@ export interface Config {
   corsOrigins: string[];
   /** Fastify's `trustProxy`: whether, or which, proxies' X-Forwarded-For give the client address. */
   trustProxy: boolean | number | string[];
+  /** Feed tables and the celebrity threshold (FANOUT_*, FEED_*), shared with the fan-out that writes the feeds. */
+  feeds: FeedSettings;
   sse: {
     heartbeatMs: number;
     maxBufferedBytes: number;
@@ -205,6 +208,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   } catch (error) {
     throw new ConfigError(describeEnvError(error as Error, env));
   }
+  let feeds: FeedSettings;
+  try {
+    feeds = loadFeedSettings(env);
+  } catch (error) {
+    if (!isFanoutError(error)) throw error;
+    throw new ConfigError(error.message);
+  }
   return {
     auth: {
       keysFile: raw.AUTH_KEYS_FILE,
@@ -244,6 +254,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     corsOrigins: raw.CORS_ORIGINS?.split(',') ?? [],
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
+    feeds,
     sse: {
       heartbeatMs: raw.SSE_HEARTBEAT_MS,
       maxBufferedBytes: raw.SSE_MAX_BUFFERED_BYTES,

@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventTransport } from '@herald/event-transport';
 import type { NotificationStore } from '@herald/notifier';
 import type { FastifyInstance } from 'fastify';
@@ -22,6 +23,8 @@ export interface Platform {
   publisher: Publisher;
   /** People's notifications (the notifier writes them); absent when the app runs without a store. */
   notifications?: NotificationStore;
+  /** The DynamoDB of the feed tables (the fan-out writes them); absent when the app has none to read. */
+  dynamodb?: DynamoDBClient;
   /** The consumer groups this deployment runs, with the topics each reads (full names, for lag reports). */
   consumerGroups: ConsumerGroupTopics[];
 }

@@ -3,6 +3,7 @@ import { analyticsFeature } from './analytics/feature.js';
 import { blogsFeature } from './blogs/feature.js';
 import { deadLettersFeature } from './dead-letters/feature.js';
 import type { Feature } from './feature.js';
+import { feedsFeature } from './feeds/feature.js';
 import { followsFeature } from './follows/feature.js';
 import { notificationsFeature } from './notifications/feature.js';
 import { postsFeature } from './posts/feature.js';
@@ -16,6 +17,7 @@ import { productsFeature } from './products/feature.js';
 export const features: readonly Feature[] = [
   accountsFeature,
   followsFeature,
+  feedsFeature,
   notificationsFeature,
   postsFeature,
   postStatsFeature,

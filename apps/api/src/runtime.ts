@@ -16,6 +16,7 @@ import { prepareAuth, type AuthStartUp } from './auth/start-up.js';
 import type { Config } from './config.js';
 import { startConsumerThread, type ConsumerThread } from './consumers/consumer-thread.js';
 import { eventLogAt, openEventLog, type EventLogAccess } from './consumers/event-log-access.js';
+import { feedAccessAt } from './consumers/feed-access.js';
 import type { NotifierConfig } from '@herald/notifier';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrateUp } from './db/migrate.js';
@@ -181,6 +182,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
         settings: {
           databaseUrl,
           notifierConfig,
+          feeds: config.feeds,
           topicPrefix: config.topicPrefix,
           logLevel: config.logLevel,
           poolMax: CONSUMER_POOL_MAX,
@@ -195,6 +197,9 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
       eventLog = await openEventLog(notifierConfig, logger);
     }
     started.push(() => eventLog.close());
+    // The feeds the fan-out writes, read where it writes them.
+    const feedAccess = feedAccessAt(consumerThread ? (await consumerThread.stores).dynamodbEndpoint : notifierConfig.dynamodb.endpoint, notifierConfig);
+    if (feedAccess) started.push(() => feedAccess.close());
 
     // Consumers subscribe once the topics exist; a failure leaves the API up and is logged.
     const thread = consumerThread;
@@ -216,6 +221,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
         eventHub,
         transport,
         replaySource: eventLog.replaySource,
+        ...(feedAccess ? { dynamodb: feedAccess.dynamodb } : {}),
         notifications: eventLog.notifications,
         ...(thread ? { consumers: thread } : {}),
       },

@@ -10,7 +10,9 @@ const HERALD_VARIABLES = [
   'SSE_HEARTBEAT_MS', 'SSE_MAX_BUFFERED_BYTES', 'SSE_RECENT_EVENTS', 'IN_PROCESS_CONSUMERS', 'SSE_TICKET_TTL_SECONDS',
   'SSE_MAX_STREAMS_PER_USER', 'AUTH_KEYS_FILE', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'ACCESS_TOKEN_TTL_SECONDS',
   'REFRESH_TOKEN_TTL_SECONDS', 'HERALD_ADMIN_PASSWORD', 'RATE_LIMIT_TOKEN_PER_ADDRESS', 'RATE_LIMIT_TOKEN_PER_HANDLE',
-  'RATE_LIMIT_AUTHENTICATED', 'RATE_LIMIT_PUBLIC', 'CORS_ORIGINS', 'TRUST_PROXY',
+  'RATE_LIMIT_AUTHENTICATED', 'RATE_LIMIT_PUBLIC', 'CORS_ORIGINS', 'TRUST_PROXY', 'FANOUT_TABLE_PREFIX',
+  'FANOUT_CELEBRITY_THRESHOLD', 'FANOUT_BATCH_SIZE', 'FANOUT_WRITE_CONCURRENCY', 'FANOUT_BACKFILL_POSTS', 'FEED_MAX_ENTRIES',
+  'FEED_TRIM_EVERY', 'AUTHOR_POSTS_MAX',
 ];
 const setAside = Object.fromEntries(HERALD_VARIABLES.filter((name) => name in process.env).map((name) => [name, process.env[name]]));
 for (const name of HERALD_VARIABLES) delete process.env[name];
@@ -63,6 +65,16 @@ t.test('with nothing set, every setting has its documented default', async (t) =
     },
     corsOrigins: [],
     trustProxy: false,
+    feeds: {
+      tables: { followGraph: 'herald-follow-graph', feeds: 'herald-feeds', authorPosts: 'herald-author-posts' },
+      celebrityThreshold: 10000,
+      batchSize: 1000,
+      writeConcurrency: 8,
+      backfillPosts: 50,
+      feedMaxEntries: 800,
+      trimEvery: 16,
+      authorPostsMax: 200,
+    },
     sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576, recentEvents: 10000, ticketTtlSeconds: 60, maxStreamsPerUser: 5 },
   });
 });
@@ -106,6 +118,14 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     RATE_LIMIT_PUBLIC: '50/1m',
     CORS_ORIGINS: 'https://a.example,http://localhost:5173',
     TRUST_PROXY: '1',
+    FANOUT_TABLE_PREFIX: 'staging-',
+    FANOUT_CELEBRITY_THRESHOLD: '5000',
+    FANOUT_BATCH_SIZE: '2000',
+    FANOUT_WRITE_CONCURRENCY: '4',
+    FANOUT_BACKFILL_POSTS: '20',
+    FEED_MAX_ENTRIES: '500',
+    FEED_TRIM_EVERY: '1',
+    AUTHOR_POSTS_MAX: '100',
   });
   t.strictSame(config, {
     auth: {
@@ -140,8 +160,23 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     },
     corsOrigins: ['https://a.example', 'http://localhost:5173'],
     trustProxy: 1,
+    feeds: {
+      tables: { followGraph: 'staging-follow-graph', feeds: 'staging-feeds', authorPosts: 'staging-author-posts' },
+      celebrityThreshold: 5000,
+      batchSize: 2000,
+      writeConcurrency: 4,
+      backfillPosts: 20,
+      feedMaxEntries: 500,
+      trimEvery: 1,
+      authorPostsMax: 100,
+    },
     sse: { heartbeatMs: 1000, maxBufferedBytes: 2048, recentEvents: 0, ticketTtlSeconds: 30, maxStreamsPerUser: 3 },
   });
+});
+
+t.test('feed settings out of range are configuration errors naming the variable', async (t) => {
+  t.match(configError({ FANOUT_BATCH_SIZE: '100' }).message, /FANOUT_BATCH_SIZE must be >= 500 \(got "100"\)/);
+  t.match(configError({ FANOUT_BACKFILL_POSTS: '300' }).message, /FANOUT_BACKFILL_POSTS \(300\) is more than AUTHOR_POSTS_MAX \(200\)/);
 });
 
 t.test('the admin password is never shown in a configuration error, and must have 12 characters', async (t) => {

@@ -45,6 +45,7 @@ async function start(): Promise<void> {
           pool,
           stores,
           notifierConfig: settings.notifierConfig,
+          feeds: settings.feeds,
           topicPrefix: settings.topicPrefix,
           log,
         }),

@@ -2,6 +2,7 @@ import { ANALYTICS_TOPICS, startAnalytics } from '@herald/analytics';
 import type { TopicKey } from '@herald/event-schemas';
 import type { ConsumerStats } from '@herald/consumer-runtime';
 import type { EventTransport } from '@herald/event-transport';
+import { FANOUT_TOPICS, startFanout, type FeedSettings } from '@herald/fanout';
 import { NOTIFIER_TOPICS, startNotifier, type ArchiverStats, type NotifierConfig, type NotifierStores } from '@herald/notifier';
 import type { Logger } from 'pino';
 import type { Pool } from '../db/pool.js';
@@ -14,6 +15,8 @@ export interface ConsumerResources {
   /** The event log and archive (embedded in the consumer thread on the embedded defaults). */
   stores: NotifierStores;
   notifierConfig: NotifierConfig;
+  /** The feed tables and fan-out settings. */
+  feeds: FeedSettings;
   topicPrefix: string;
   log: Logger;
 }
@@ -63,8 +66,16 @@ const analyticsModule: ConsumerModule = {
     startAnalytics({ transport, pool, prefix: topicPrefix, log: log.child({ component: 'analytics' }) }),
 };
 
+/** The fan-out writes the feeds on the DynamoDB of the event log (embedded in this thread on the embedded defaults). */
+const fanoutModule: ConsumerModule = {
+  name: 'fanout',
+  topics: FANOUT_TOPICS,
+  start: ({ transport, stores, feeds, topicPrefix, log }) =>
+    startFanout({ transport, dynamodb: stores.dynamodb, settings: feeds, prefix: topicPrefix, log: log.child({ component: 'fanout' }) }),
+};
+
 /**
  * The consumers that run inside the API process, started in this order and stopped together. A
  * new consumer app (fan-out, media) is one more line here.
  */
-export const consumerModules: readonly ConsumerModule[] = [notifierModule, analyticsModule];
+export const consumerModules: readonly ConsumerModule[] = [notifierModule, analyticsModule, fanoutModule];

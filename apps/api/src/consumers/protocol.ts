@@ -1,11 +1,14 @@
 import type { ConsumerStats } from '@herald/consumer-runtime';
 import type { TransportDescriptor } from '@herald/event-transport';
+import type { FeedSettings } from '@herald/fanout';
 import type { ArchiverStats, NotifierConfig } from '@herald/notifier';
 
 /** What the consumer thread is started with (structured-cloneable, through `workerData`). */
 export interface ConsumerThreadSettings {
   databaseUrl: string;
   notifierConfig: NotifierConfig;
+  /** Where the fan-out writes the feeds. */
+  feeds: FeedSettings;
   topicPrefix: string;
   logLevel: string;
   /** Connections of the thread's own database pool. */

@@ -201,6 +201,36 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in user's news feed, newest first
+         * @description The posts of the users the caller follows, and the caller's own, newest first, each with
+         *     its author's handle and display name and the post's current content (an edit shows at
+         *     once; a deleted post is left out). Posts of ordinary authors are written into each
+         *     follower's feed by the fan-out service within seconds of their creation; those of authors
+         *     with at least `FANOUT_CELEBRITY_THRESHOLD` followers are merged in at read time.
+         *
+         *     Paging: `next_max_id` (null on the last page) gives the next, older page as `max_id`;
+         *     `newer_since_id` gives, as `since_id`, the page of posts just newer than the newest one
+         *     returned (oldest of them first in the feed's position, returned newest first; repeat until
+         *     it comes back empty). Neither skips nor repeats a post. `max_id` and `since_id` cannot be
+         *     combined.
+         */
+        get: operations["getFeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/token": {
         parameters: {
             query?: never;
@@ -941,6 +971,28 @@ export interface components {
                 followed_at: string;
             }[];
             next_cursor: components["schemas"]["KeysetCursor"] | null;
+        };
+        /** @description An opaque position in a feed (base64url). */
+        FeedPosition: string;
+        FeedItem: {
+            id: components["schemas"]["PostIdValue"];
+            author: components["schemas"]["UserSummary"];
+            /** Format: uuid */
+            blog_id: string | null;
+            title: string;
+            content: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            version: number;
+        };
+        FeedPage: {
+            items: components["schemas"]["FeedItem"][];
+            /** @description `max_id` of the next, older page; null when there is none. */
+            next_max_id: components["schemas"]["FeedPosition"] | null;
+            /** @description `since_id` of the page of newer posts; null when the feed is empty (read it again without one). */
+            newer_since_id: components["schemas"]["FeedPosition"] | null;
         };
         /**
          * @description Letters, digits, `_` and `-`, at most 64.
@@ -2017,6 +2069,35 @@ export interface operations {
             };
             400: components["responses"]["ValidationFailed"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getFeed: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description `next_max_id` of the previous page: posts older than it. */
+                max_id?: components["schemas"]["FeedPosition"];
+                /** @description `newer_since_id` of an earlier page: the posts just newer than it. */
+                since_id?: components["schemas"]["FeedPosition"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the feed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedPage"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -1,0 +1,28 @@
+/**
+ * @herald/fanout: each user's news feed in DynamoDB, built from follow and post events. Ordinary
+ * authors' posts are pushed into their followers' feeds; celebrities' (FANOUT_CELEBRITY_THRESHOLD
+ * followers or more) are merged in when a feed is read.
+ *
+ * - loadFeedSettings / loadConfig: the settings (the API reads the feed settings too).
+ * - fanoutConsumer / startFanout: the consumer, as a definition or running in-process.
+ * - readFeedPage, positionOf, parsePosition: what the API's feed read uses.
+ * - src/main.ts: the same consumer as a standalone process.
+ */
+export { loadConfig, loadFeedSettings, type FanoutConfig, type FeedSettings } from './config.js';
+export {
+  FANOUT_CONSUMER_NAME,
+  FANOUT_TOPICS,
+  createFanoutStores,
+  fanoutConsumer,
+  isTransientFanoutError,
+  startFanout,
+  type RunningFanout,
+  type StartFanoutOptions,
+} from './consumer.js';
+export { createAuthorPosts, type AuthorPosts, type PostRef } from './author-posts.js';
+export { createFeedStore, readFeedPage, type FeedEntry, type FeedRead, type FeedStore } from './feed-store.js';
+export { createFollowGraph, type FollowGraph, type StreamPosition } from './follow-graph.js';
+export { FANOUT_ERROR_CODES, FanoutError, isFanoutError, type FanoutErrorCode } from './errors.js';
+export { applyFanoutEvent, FANOUT_EVENT_TYPES, type FanoutDeps } from './handlers/index.js';
+export { ensureFanoutTables } from './tables.js';
+export { feedKey, parsePosition, positionOf, postIdOf } from './keys.js';
