@@ -38,14 +38,24 @@ export async function batchWrite(
 ): Promise<void> {
   const chunks: WriteRequest[][] = [];
   for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) chunks.push(requests.slice(i, i + BATCH_WRITE_LIMIT));
+  await forEachConcurrently(chunks, options.concurrency, (chunk) => writeChunk(client, table, chunk, options.signal), options.signal);
+}
+
+/** Calls `work` on every item, at most `concurrency` calls in flight; rejects with the first failure. */
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  signal?: AbortSignal,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < chunks.length) {
-      options.signal?.throwIfAborted();
-      await writeChunk(client, table, chunks[next++]!, options.signal);
+    while (next < items.length) {
+      signal?.throwIfAborted();
+      await work(items[next++]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, chunks.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
 }
 
 async function writeChunk(client: DynamoDBClient, table: string, chunk: WriteRequest[], signal?: AbortSignal): Promise<void> {

@@ -1,6 +1,6 @@
 import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { PostRef } from './author-posts.js';
-import { batchWrite, hashOf, queryPages, s } from './dynamo.js';
+import { batchWrite, forEachConcurrently, hashOf, queryPages, s } from './dynamo.js';
 import { feedKey, KEY } from './keys.js';
 
 /** One post to put into (or take out of) one user's feed. */
@@ -66,7 +66,7 @@ export function createFeedStore(client: DynamoDBClient, table: string, options: 
       // Trimming costs a Query of the feed: done on a sample of the writes, the same sample on every
       // replica and every redelivery, so a feed holds at most about maxEntries + trimEvery entries.
       const due = entries.filter((entry) => hashOf(`${entry.userId}#${entry.position}`) % options.trimEvery === 0);
-      for (const entry of due) await trim(entry.userId, signal);
+      await forEachConcurrently(due, options.concurrency, (entry) => trim(entry.userId, signal), signal);
     },
     async unpush(entries, signal) {
       await write(entries.map((entry) => ({ DeleteRequest: { Key: keyOf(entry.userId, entry.position) } })), signal);
