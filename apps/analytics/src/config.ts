@@ -1,4 +1,4 @@
-import { envSchema } from 'env-schema';
+import { readEnv } from '@herald/config';
 import { ANALYTICS_ERROR_CODES, AnalyticsError } from './errors.js';
 
 /**
@@ -40,27 +40,9 @@ interface RawConfig {
   SHUTDOWN_TIMEOUT_MS: number;
 }
 
-/** Turns "env/DB_POOL_MAX must be <= 100" into "DB_POOL_MAX must be <= 100 (got "500")". */
-function describeEnvError(error: Error, env: Record<string, string | undefined>): string {
-  const parts = error.message.split(', ').map((part) => {
-    const match = /^env\/(\w+) (.*)$/.exec(part.trim());
-    if (!match) return part.replace(/^env /, '');
-    const [, name, problem] = match;
-    return `${name} ${problem} (got ${JSON.stringify(env[name!])})`;
-  });
-  return `invalid configuration: ${parts.join('; ')}`;
-}
 
 export function loadConfig(env: Record<string, string | undefined>): AnalyticsConfig {
-  // Empty strings mean "not set" (a common result of compose interpolation).
-  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  let raw: RawConfig;
-  try {
-    // env: false: read only `env` (env-schema would merge process.env into it otherwise).
-    raw = envSchema<RawConfig>({ schema: configSchema, data, dotenv: false, env: false });
-  } catch (error) {
-    throw new AnalyticsError(ANALYTICS_ERROR_CODES.config, describeEnvError(error as Error, env), { cause: error });
-  }
+  const raw = readEnv<RawConfig>(configSchema, env, (message, cause) => new AnalyticsError(ANALYTICS_ERROR_CODES.config, message, { cause }));
   return {
     databaseUrl: raw.DATABASE_URL,
     dbPoolMax: raw.DB_POOL_MAX,

@@ -21,7 +21,8 @@ t.test('a bad setting is named, with the value that was given', async (t) => {
   const code = ANALYTICS_ERROR_CODES.config;
   t.throws(() => loadConfig({ KAFKA_BROKERS: 'a:9092' }), { code, message: /DATABASE_URL/ });
   t.throws(() => loadConfig({ DATABASE_URL: required.DATABASE_URL }), { code, message: /KAFKA_BROKERS/ });
-  t.throws(() => loadConfig({ ...required, DATABASE_URL: 'mysql://x' }), { code, message: /DATABASE_URL .*"mysql:\/\/x"/ });
+  // A connection string may carry a password: named, not shown.
+  t.throws(() => loadConfig({ ...required, DATABASE_URL: 'mysql://x' }), { code, message: /DATABASE_URL .*\(got a value not shown here\)/ });
   t.throws(() => loadConfig({ ...required, LOG_LEVEL: 'loud' }), { code, message: /LOG_LEVEL .*"loud"/ });
   t.throws(() => loadConfig({ ...required, TOPIC_PREFIX: 'has space' }), { code, message: /TOPIC_PREFIX/ });
 });

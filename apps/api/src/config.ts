@@ -1,4 +1,4 @@
-import { envSchema } from 'env-schema';
+import { readEnv } from '@herald/config';
 import { isFanoutError, loadFeedSettings, type FeedSettings } from '@herald/fanout';
 
 /** "<requests>/<window>", e.g. `25/5m`: at most that many requests per window (s, m or h). */
@@ -183,31 +183,9 @@ type RawConfig = {
   SSE_MAX_STREAMS_PER_USER: number;
 };
 
-const SECRET_BEARING = /URL|SECRET|PASSWORD|TOKEN|KEY/;
-
-/** Turns "env/PORT must be <= 65535" into "PORT must be <= 65535 (got "70000")". */
-function describeEnvError(error: Error, env: Record<string, string | undefined>): string {
-  const parts = error.message.split(', ').map((part) => {
-    const match = /^env\/(\w+) (.*)$/.exec(part.trim());
-    if (!match) return part;
-    const [, name, problem] = match;
-    // A connection string may carry a password: say what is wrong with it, not what it is.
-    const shown = SECRET_BEARING.test(name!) ? 'a value not shown here' : JSON.stringify(env[name!]);
-    return `${name} ${problem} (got ${shown})`;
-  });
-  return `invalid configuration: ${parts.join('; ')}`;
-}
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  // Empty strings mean "not set" (a common result of `VAR= npm start` or compose interpolation).
-  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  let raw: RawConfig;
-  try {
-    // env: false: read only `env`, never fill gaps from process.env behind the caller's back.
-    raw = envSchema<RawConfig>({ schema: configSchema, data, env: false, dotenv: false });
-  } catch (error) {
-    throw new ConfigError(describeEnvError(error as Error, env));
-  }
+  const raw = readEnv<RawConfig>(configSchema, env, (message) => new ConfigError(message));
   let feeds: FeedSettings;
   try {
     feeds = loadFeedSettings(env);

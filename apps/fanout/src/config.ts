@@ -1,4 +1,4 @@
-import { envSchema } from 'env-schema';
+import { readEnv } from '@herald/config';
 import { FANOUT_ERROR_CODES, FanoutError } from './errors.js';
 
 /**
@@ -96,27 +96,9 @@ interface RawConfig extends RawFeedSettings {
   TOPIC_PREFIX: string;
 }
 
-/** Turns "env/FANOUT_BATCH_SIZE must be >= 500" into "FANOUT_BATCH_SIZE must be >= 500 (got "10")". */
-function describeEnvError(error: Error, env: Record<string, string | undefined>): string {
-  const parts = error.message.split(', ').map((part) => {
-    const match = /^env\/(\w+) (.*)$/.exec(part.trim());
-    if (!match) return part.replace(/^env /, '');
-    const [, name, problem] = match;
-    const shown = /SECRET|PASSWORD|TOKEN|KEY/.test(name!) ? 'a value not shown here' : JSON.stringify(env[name!]);
-    return `${name} ${problem} (got ${shown})`;
-  });
-  return `invalid configuration: ${parts.join('; ')}`;
-}
 
 function parse<T>(schema: object, env: Record<string, string | undefined>): T {
-  // Empty strings mean "not set" (a common result of compose interpolation).
-  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  try {
-    // env: false, or env-schema would fill in whatever `env` lacks from process.env.
-    return envSchema<T>({ schema, data, dotenv: false, env: false }) as T;
-  } catch (error) {
-    throw new FanoutError(FANOUT_ERROR_CODES.config, describeEnvError(error as Error, env), { cause: error });
-  }
+  return readEnv<T>(schema, env, (message, cause) => new FanoutError(FANOUT_ERROR_CODES.config, message, { cause }));
 }
 
 function feedSettingsOf(raw: RawFeedSettings): FeedSettings {

@@ -1,4 +1,4 @@
-import { envSchema } from 'env-schema';
+import { readEnv } from '@herald/config';
 import { NOTIFIER_ERROR_CODES, NotifierError } from './errors.js';
 
 /**
@@ -108,33 +108,13 @@ interface RawConfig {
   TOPIC_PARTITIONS: number;
 }
 
-/** Turns "env/S3_BUCKET must match ..." into "S3_BUCKET must match ... (got "X")". */
-function describeEnvError(error: Error, env: Record<string, string | undefined>): string {
-  const parts = error.message.split(', ').map((part) => {
-    const match = /^env\/(\w+) (.*)$/.exec(part.trim());
-    if (!match) return part.replace(/^env /, '');
-    const [, name, problem] = match;
-    // Keys and secrets are named, never echoed.
-    const shown = /SECRET|PASSWORD|TOKEN|KEY/.test(name!) ? 'a value not shown here' : JSON.stringify(env[name!]);
-    return `${name} ${problem} (got ${shown})`;
-  });
-  return `invalid configuration: ${parts.join('; ')}`;
-}
 
 function configError(message: string): NotifierError {
   return new NotifierError(NOTIFIER_ERROR_CODES.config, `invalid configuration: ${message}`);
 }
 
 export function loadConfig(env: Record<string, string | undefined>): NotifierConfig {
-  // Empty strings mean "not set" (a common result of compose interpolation).
-  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  let raw: RawConfig;
-  try {
-    // env: false, or env-schema would fill in whatever `env` lacks from process.env.
-    raw = envSchema<RawConfig>({ schema: configSchema, data, dotenv: false, env: false });
-  } catch (error) {
-    throw new NotifierError(NOTIFIER_ERROR_CODES.config, describeEnvError(error as Error, env), { cause: error });
-  }
+  const raw = readEnv<RawConfig>(configSchema, env, (message, cause) => new NotifierError(NOTIFIER_ERROR_CODES.config, message, { cause }));
   if ((raw.DYNAMODB_ACCESS_KEY_ID === undefined) !== (raw.DYNAMODB_SECRET_ACCESS_KEY === undefined)) {
     throw configError('DYNAMODB_ACCESS_KEY_ID and DYNAMODB_SECRET_ACCESS_KEY are set together or not at all');
   }
