@@ -33,7 +33,7 @@ t.test('the packed package works on its own in a project outside this repository
   );
   const check = await run(process.execPath, ['check.mjs'], { cwd: workDir, env: { PATH: process.env.PATH } });
   const result = JSON.parse(check.stdout);
-  t.same(result.topics, { products: 'herald.products' });
+  t.same(result.topics, { products: 'herald.products', users: 'herald.users', blogs: 'herald.blogs', posts: 'herald.posts' });
   t.ok(result.eventTypes.includes('LowStockWarning'));
   t.equal(result.bad, false);
   t.equal(result.asyncapi, '3.0.0');

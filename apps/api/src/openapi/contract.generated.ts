@@ -1408,7 +1408,7 @@ export interface components {
             data: string;
         };
         /** @enum {unknown} */
-        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning" | "UserRegistered" | "UserUpdated" | "BlogCreated" | "BlogUpdated" | "BlogDeleted" | "PostCreated" | "PostUpdated" | "PostDeleted" | "CommentAdded" | "CommentDeleted";
+        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning" | "UserRegistered" | "UserUpdated" | "UserFollowed" | "UserUnfollowed" | "BlogCreated" | "BlogUpdated" | "BlogDeleted" | "PostCreated" | "PostUpdated" | "PostDeleted" | "CommentAdded" | "CommentDeleted";
         /** @description The CloudEvents 1.0 envelope; `data` of each type is in the AsyncAPI document (`/asyncapi.json`). */
         CloudEvent: {
             /** @constant */
