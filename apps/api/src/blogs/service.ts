@@ -78,14 +78,19 @@ export function createBlogService({ pool, unitOfWork, eventSource, posts }: { po
       const given = input.posts ?? [];
       const normalized = given.map((post, i) => normalizePost(post, `posts[${i}].`));
       const errors = normalized.flatMap((post) => post.errors);
+      if (errors.length > 0) throw invalidFields(errors);
+      // Two posts of one request under one id conflict with each other, as with an existing post.
       const firstWithId = new Map<string, number>();
+      const repeated: FieldError[] = [];
       normalized.forEach((post, i) => {
         if (post.id === undefined) return;
         const first = firstWithId.get(post.id);
         if (first === undefined) firstWithId.set(post.id, i);
-        else errors.push({ in: 'body', field: `posts[${i}].id`, message: `repeats posts[${first}].id` });
+        else repeated.push({ in: 'body', field: `posts[${i}].id`, message: `repeats posts[${first}].id` });
       });
-      if (errors.length > 0) throw invalidFields(errors);
+      if (repeated.length > 0) {
+        throw new HttpProblem('HERALD_DUPLICATE_POST_ID', repeated.map((e) => `${e.field} ${e.message}`).join('; '), repeated);
+      }
 
       const at = new Date();
       const blog = { id: uuidv7(), owner_id: owner.userId, name: input.name.trim(), slug: input.slug, description: (input.description ?? '').trim(), created_at: at, updated_at: at, version: 1 };

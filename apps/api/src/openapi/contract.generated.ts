@@ -972,7 +972,10 @@ export interface components {
             }[];
             next_cursor: components["schemas"]["KeysetCursor"] | null;
         };
-        /** @description An opaque position in a feed (base64url). */
+        /**
+         * @description A position in a feed: the entry's time (ms) and post id. Clients take it from
+         *     `next_max_id` or `newer_since_id`; every value of this form is a position.
+         */
         FeedPosition: string;
         FeedItem: {
             id: components["schemas"]["PostIdValue"];

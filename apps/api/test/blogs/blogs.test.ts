@@ -77,7 +77,7 @@ t.test('an invalid post creates nothing: no blog, no post, no outbox row; every 
   t.same(fieldsOf(blank), ['posts[3].content', 'posts[5].extra']);
 
   const repeated = await herald.request({ method: 'POST', url: BLOGS, as: alice.accessToken, body: { name: 'Never', slug, posts: [{ id: 'same', content: 'a' }, { id: ' same', content: 'b' }] } });
-  t.equal(repeated.statusCode, 400, repeated.body);
+  t.equal(repeated.statusCode, 409, repeated.body);
   t.same(fieldsOf(repeated), ['posts[1].id']);
 
   const tooMany = await herald.request({ method: 'POST', url: BLOGS, as: alice.accessToken, body: { name: 'Never', slug, posts: Array.from({ length: 101 }, () => ({ content: 'x' })) } });
