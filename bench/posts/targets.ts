@@ -45,7 +45,7 @@ export async function readPools(db: pg.Pool, cursors: number): Promise<Omit<Pool
   );
   return {
     postIds: ids.map((row) => row.id),
-    deepCursors: positions.map((row) => encodePostCursor('comments', row)),
+    deepCursors: positions.map((row) => encodePostCursor(row)),
   };
 }
 
