@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Pool } from '../db/pool.js';
-import { unauthorized } from '../auth/plugin.js';
+import { signedIn } from '../auth/plugin.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { toOwnAccount, toPublicProfile, type UserRow } from './representation.js';
 import { principalOf, type AccountChange, type AccountService, type Registration } from './service.js';
@@ -29,10 +29,6 @@ export async function accountRoutes(app: FastifyInstance, { service, refreshToke
         refresh_token: refreshToken,
         refresh_expires_in: refreshTokenTtlSeconds,
       });
-  };
-  const signedIn = (request: { principal: { userId: string } | null; tokenProblem: string | null }) => {
-    if (!request.principal) throw unauthorized('this operation needs a bearer token', request.tokenProblem);
-    return request.principal;
   };
 
   app.openapi.route(app, 'createUser', async (request, reply) => {

@@ -84,6 +84,15 @@ export function unauthorized(detail: string, tokenProblem?: string | null): Http
 
 export const forbidden = (detail: string) => new HttpProblem('HERALD_FORBIDDEN', detail);
 
+/**
+ * Who made a request that the guard let in: its handlers read the principal through this, and a
+ * request without one (a route registered without `security`) is a 401, never an anonymous write.
+ */
+export function signedIn(request: FastifyRequest): Principal {
+  if (!request.principal) throw unauthorized('this operation needs a bearer token', request.tokenProblem);
+  return request.principal;
+}
+
 /** What a refused token is told, by fast-jwt's error code: enough to act on, nothing about the keys. */
 function tokenProblemOf(error: unknown): string {
   const code = (error as { code?: string }).code ?? '';
@@ -204,8 +213,7 @@ export const authPlugin = fp(
       requireOwner(resource, { param = 'id' } = {}) {
         ownedResources.add(resource);
         return async (request: FastifyRequest) => {
-          const principal = request.principal;
-          if (!principal) throw unauthorized('this operation needs a bearer token', request.tokenProblem);
+          const principal = signedIn(request);
           const id = (request.params as Record<string, string>)[param]!;
           const owner = await owners.get(resource)!(id);
           if (owner === undefined) throw notFound(resource, id);

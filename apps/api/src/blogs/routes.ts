@@ -1,6 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { unauthorized } from '../auth/plugin.js';
-import type { Principal } from '../auth/principal.js';
+import type { FastifyInstance } from 'fastify';
+import { signedIn } from '../auth/plugin.js';
 import { etagOf } from '../lib/etag.js';
 import type { operations } from '../openapi/contract.generated.js';
 import type { PostInput } from '../posts/service.js';
@@ -10,11 +9,6 @@ type IdParams = { id: string };
 type IncludeQuery = { include?: BlogInclude };
 type IfMatchHeaders = { 'if-match'?: string };
 type ListQuery = NonNullable<operations['listBlogs']['parameters']['query']>;
-
-const signedIn = (request: FastifyRequest): Principal => {
-  if (!request.principal) throw unauthorized('this operation needs a bearer token', request.tokenProblem);
-  return request.principal;
-};
 
 /**
  * Thin handlers: requests are validated against openapi.yaml; ownership by the shared check. A

@@ -1,11 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { unauthorized } from '../auth/plugin.js';
+import type { FastifyInstance } from 'fastify';
+import { signedIn } from '../auth/plugin.js';
 import type { FollowService } from './service.js';
-
-const signedIn = (request: FastifyRequest) => {
-  if (!request.principal) throw unauthorized('this operation needs a bearer token', request.tokenProblem);
-  return request.principal;
-};
 
 /** Follows: the signed-in user follows and unfollows; anyone may list a user's followers and following. */
 export async function followRoutes(app: FastifyInstance, { service }: { service: FollowService }) {

@@ -1,11 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { unauthorized } from '../auth/plugin.js';
+import type { FastifyInstance } from 'fastify';
+import { signedIn } from '../auth/plugin.js';
 import type { NotificationService } from './service.js';
-
-const signedIn = (request: FastifyRequest) => {
-  if (!request.principal) throw unauthorized('this operation needs a bearer token', request.tokenProblem);
-  return request.principal;
-};
 
 /** The signed-in user's notifications: listed unread first, marked read. */
 export async function notificationRoutes(app: FastifyInstance, { service }: { service: NotificationService }) {

@@ -1,17 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { unauthorized } from '../auth/plugin.js';
-import type { Principal } from '../auth/principal.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { signedIn } from '../auth/plugin.js';
 import { etagOf, ifNoneMatchHit } from '../lib/etag.js';
 import type { Post } from './representation.js';
 import type { ListQuery, PostInput, PostService } from './service.js';
 
 type IdParams = { id: string };
 type IfMatchHeaders = { 'if-match'?: string };
-
-const signedIn = (request: FastifyRequest): Principal => {
-  if (!request.principal) throw unauthorized('this operation needs a bearer token', request.tokenProblem);
-  return request.principal;
-};
 
 /** Thin handlers: requests are validated against openapi.yaml; ownership by the shared check. */
 export async function postRoutes(app: FastifyInstance, { service }: { service: PostService }) {
