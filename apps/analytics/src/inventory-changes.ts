@@ -82,6 +82,9 @@ export function inventoryChanges(events: readonly HeraldEvent[]): InventoryChang
       case 'PostDeleted':
       case 'CommentAdded':
       case 'CommentDeleted':
+      case 'PostImageUploaded':
+      case 'PostImageReady':
+      case 'PostImageRejected':
         // Not about the inventory.
         break;
       default: {

@@ -15,6 +15,9 @@ import { commentAddedSchema } from './events/comment-added.js';
 import { commentDeletedSchema } from './events/comment-deleted.js';
 import { userFollowedSchema } from './events/user-followed.js';
 import { userUnfollowedSchema } from './events/user-unfollowed.js';
+import { postImageUploadedSchema } from './events/post-image-uploaded.js';
+import { postImageReadySchema } from './events/post-image-ready.js';
+import { postImageRejectedSchema } from './events/post-image-rejected.js';
 import type { TopicKey } from './topics.js';
 
 /**
@@ -40,6 +43,9 @@ export const eventCatalog = {
   PostDeleted: { version: 1, topic: 'posts', schema: postDeletedSchema },
   CommentAdded: { version: 1, topic: 'posts', schema: commentAddedSchema },
   CommentDeleted: { version: 1, topic: 'posts', schema: commentDeletedSchema },
+  PostImageUploaded: { version: 1, topic: 'posts', schema: postImageUploadedSchema },
+  PostImageReady: { version: 1, topic: 'posts', schema: postImageReadySchema },
+  PostImageRejected: { version: 1, topic: 'posts', schema: postImageRejectedSchema },
 } as const satisfies Record<string, { version: number; topic: TopicKey; schema: { $id: string } }>;
 
 export type EventType = keyof typeof eventCatalog;

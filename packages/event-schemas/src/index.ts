@@ -32,7 +32,19 @@ export * from './events/post-updated.js';
 export * from './events/post-deleted.js';
 export * from './events/comment-added.js';
 export * from './events/comment-deleted.js';
-export { topicName, topicNames, topics, type TopicKey, type TopicName } from './topics.js';
+export * from './events/post-image.js';
+export * from './events/post-image-uploaded.js';
+export * from './events/post-image-ready.js';
+export * from './events/post-image-rejected.js';
+export {
+  mediaUploadsTopic,
+  mediaUploadsTopicName,
+  topicName,
+  topicNames,
+  topics,
+  type TopicKey,
+  type TopicName,
+} from './topics.js';
 export type { EventData, EventOfType, HeraldEvent } from './types.js';
 export {
   EventValidationError,

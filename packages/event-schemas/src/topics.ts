@@ -21,3 +21,17 @@ export function topicName(key: TopicKey, prefix = ''): string {
 export function topicNames(prefix = ''): string[] {
   return (Object.keys(topics) as TopicKey[]).map((key) => topicName(key, prefix));
 }
+
+/**
+ * The topic of storage notifications: object storage (MinIO's Kafka notification target, or the
+ * in-process S3 of the embedded default) publishes there when an object is created under
+ * `uploads/` of the media bucket. Its records are S3 event notifications as MinIO sends them, not
+ * CloudEvents, so it is kept apart from `topics` (the event stream and the AsyncAPI document
+ * cover CloudEvents only).
+ */
+export const mediaUploadsTopic = 'herald.media-uploads';
+
+/** The full name of the storage notifications topic under a deployment's prefix. */
+export function mediaUploadsTopicName(prefix = ''): string {
+  return `${prefix}${mediaUploadsTopic}`;
+}

@@ -15,6 +15,9 @@ import type { PostUpdated } from './events/post-updated.js';
 import type { PostDeleted } from './events/post-deleted.js';
 import type { CommentAdded } from './events/comment-added.js';
 import type { CommentDeleted } from './events/comment-deleted.js';
+import type { PostImageUploaded } from './events/post-image-uploaded.js';
+import type { PostImageReady } from './events/post-image-ready.js';
+import type { PostImageRejected } from './events/post-image-rejected.js';
 
 /** Any Herald event; narrow it with `event.type`. */
 export type HeraldEvent =
@@ -34,7 +37,10 @@ export type HeraldEvent =
   | PostUpdated
   | PostDeleted
   | CommentAdded
-  | CommentDeleted;
+  | CommentDeleted
+  | PostImageUploaded
+  | PostImageReady
+  | PostImageRejected;
 
 /** The event whose `type` is T. */
 export type EventOfType<T extends HeraldEvent['type']> = Extract<HeraldEvent, { type: T }>;

@@ -32,6 +32,9 @@ const inventoryHandlers: InventoryHandlers = {
   PostDeleted: async () => {},
   CommentAdded: async () => {},
   CommentDeleted: async () => {},
+  PostImageUploaded: async () => {},
+  PostImageReady: async () => {},
+  PostImageRejected: async () => {},
 };
 
 export async function applyToInventory(event: HeraldEvent, db: Queryable): Promise<void> {

@@ -1411,7 +1411,7 @@ export interface components {
             data: string;
         };
         /** @enum {unknown} */
-        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning" | "UserRegistered" | "UserUpdated" | "UserFollowed" | "UserUnfollowed" | "BlogCreated" | "BlogUpdated" | "BlogDeleted" | "PostCreated" | "PostUpdated" | "PostDeleted" | "CommentAdded" | "CommentDeleted";
+        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning" | "UserRegistered" | "UserUpdated" | "UserFollowed" | "UserUnfollowed" | "BlogCreated" | "BlogUpdated" | "BlogDeleted" | "PostCreated" | "PostUpdated" | "PostDeleted" | "CommentAdded" | "CommentDeleted" | "PostImageUploaded" | "PostImageReady" | "PostImageRejected";
         /** @description The CloudEvents 1.0 envelope; `data` of each type is in the AsyncAPI document (`/asyncapi.json`). */
         CloudEvent: {
             /** @constant */

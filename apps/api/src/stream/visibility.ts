@@ -19,6 +19,9 @@ function concernedByPostEvent(event: HeraldEvent): string[] {
     case 'PostUpdated':
       return [event.data.post.author_id];
     case 'PostDeleted':
+    case 'PostImageUploaded':
+    case 'PostImageReady':
+    case 'PostImageRejected':
       return [event.data.author_id];
     case 'CommentAdded':
       return [event.data.post_author_id, event.data.comment.author_id];

@@ -28,6 +28,9 @@ export const EVENT_TYPES = [
   'PostDeleted',
   'CommentAdded',
   'CommentDeleted',
+  'PostImageUploaded',
+  'PostImageReady',
+  'PostImageRejected',
 ] as const satisfies readonly EventType[];
 
 // Fails to compile when the contract gains an event type that EVENT_TYPES does not list.

@@ -13,7 +13,7 @@ export interface EventTypeMeta {
 }
 
 /**
- * How each event type looks. Seventeen colours cannot all be told apart at a glance, so each
+ * How each event type looks. Twenty colours cannot all be told apart at a glance, so each
  * aggregate has a hue of its own and the action is its shade: created in the middle, updated
  * lighter, deleted darkest. Stock and low-stock events keep colours of their own (teal, the
  * orange of the low-stock alerts); account events are greys, follows cyan.
@@ -36,6 +36,9 @@ export const EVENT_TYPE_META: Record<EventType, EventTypeMeta> = {
   PostDeleted: { label: 'Post deleted', short: 'Deleted', group: 'Posts', color: '#4c1d95' },
   CommentAdded: { label: 'Comment added', short: 'Added', group: 'Comments', color: '#65a30d' },
   CommentDeleted: { label: 'Comment deleted', short: 'Deleted', group: 'Comments', color: '#365314' },
+  PostImageUploaded: { label: 'Post image uploaded', short: 'Image uploaded', group: 'Posts', color: '#c4b5fd' },
+  PostImageReady: { label: 'Post image ready', short: 'Image ready', group: 'Posts', color: '#6d28d9' },
+  PostImageRejected: { label: 'Post image rejected', short: 'Image rejected', group: 'Posts', color: '#be123c' },
 };
 
 /** The groups in the order they are shown, each with its types in the order of EVENT_TYPES. */
