@@ -6,18 +6,13 @@ type Queryable = Pool | PoolClient;
 const COMMENT_COLUMNS = `c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at`;
 
 /**
- * A post with its author and its two newest comments, in one statement: a page of posts is one
- * query whatever its size (the comments come through a LATERAL subquery on the post's index).
+ * A post with its author and its two newest comments, which the post's row carries (kept in the
+ * transaction of each comment): a page of posts is one index range scan and one author lookup
+ * per post, whatever its size.
  */
 const POST_COLUMNS = `p.id, p.author_id, u.handle AS author_handle, u.display_name AS author_display_name, p.blog_id, p.title,
-  p.content, p.comment_count, p.view_count, p.created_at, p.updated_at, p.version, latest.comments AS latest_comments`;
-const POST_FROM = `posts p
-  JOIN users u ON u.id = p.author_id
-  CROSS JOIN LATERAL (
-    SELECT COALESCE(json_agg(c ORDER BY c.created_at DESC, c.id DESC), '[]'::json) AS comments
-    FROM (SELECT ${COMMENT_COLUMNS} FROM comments c JOIN users cu ON cu.id = c.author_id
-          WHERE c.post_id = p.id ORDER BY c.created_at DESC, c.id DESC LIMIT 2) c
-  ) latest`;
+  p.content, p.comment_count, p.view_count, p.created_at, p.updated_at, p.version, p.latest_comments`;
+const POST_FROM = `posts p JOIN users u ON u.id = p.author_id`;
 
 export interface NewPost {
   id: string;
@@ -169,34 +164,54 @@ export async function postExists(db: Queryable, id: string): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Adds a comment and counts it on its post, in one statement; nothing when the post is gone. */
+/**
+ * Adds a comment, counts it on its post and puts it among the post's newest two, in one
+ * statement; nothing when the post is gone. The share lock on the author's row keeps a concurrent
+ * rename from missing the copy of their name (see the migration's trigger).
+ */
 export async function insertComment(
   client: PoolClient,
   comment: { id: string; postId: string; authorId: string; content: string; createdAt: Date },
 ): Promise<(CommentRow & { post_author_id: string; comment_count: number }) | undefined> {
   const { rows } = await client.query<CommentRow & { post_author_id: string; comment_count: number }>({
     name: 'comments-insert',
-    text: `WITH post AS (
-        UPDATE posts SET comment_count = comment_count + 1 WHERE id = $2 RETURNING id, author_id, comment_count
+    text: `WITH author AS (
+        SELECT id, handle, display_name FROM users WHERE id = $3 FOR SHARE
+      ), post AS (
+        UPDATE posts SET comment_count = comment_count + 1,
+          latest_comments = posts_latest_with(latest_comments, jsonb_build_object(
+            'id', $1::uuid, 'post_id', posts.id, 'author_id', author.id, 'author_handle', author.handle,
+            'author_display_name', author.display_name, 'content', $4::text, 'created_at', $5::timestamptz))
+        FROM author WHERE posts.id = $2
+        RETURNING posts.id, posts.author_id, posts.comment_count
       ), inserted AS (
         INSERT INTO comments (id, post_id, author_id, content, created_at) SELECT $1, post.id, $3, $4, $5 FROM post RETURNING *
       )
-      SELECT c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at,
+      SELECT c.id, c.post_id, c.author_id, author.handle AS author_handle, author.display_name AS author_display_name, c.content, c.created_at,
         post.author_id AS post_author_id, post.comment_count
-      FROM inserted c JOIN post ON true JOIN users cu ON cu.id = c.author_id`,
+      FROM inserted c JOIN post ON true JOIN author ON true`,
     values: [comment.id, comment.postId, comment.authorId, comment.content, comment.createdAt],
   });
   return rows[0];
 }
 
-/** Removes a comment and uncounts it on its post, in one statement; nothing when it is not there. */
+/**
+ * Removes a comment, uncounts it on its post and, when it was among the post's newest two,
+ * refills them from the table; nothing when it is not there. The post's row is locked first, so
+ * the refill's statement sees every comment committed before it (a comment being added holds
+ * that lock until it commits).
+ */
 export async function deleteComment(client: PoolClient, postId: string, commentId: string) {
+  await client.query({ name: 'posts-lock-for-comments', text: 'SELECT 1 FROM posts WHERE id = $1 FOR UPDATE', values: [postId] });
   const { rows } = await client.query<{ author_id: string; post_author_id: string; comment_count: number }>({
     name: 'comments-delete',
     text: `WITH deleted AS (
-        DELETE FROM comments WHERE id = $2 AND post_id = $1 RETURNING author_id, post_id
+        DELETE FROM comments WHERE id = $2 AND post_id = $1 RETURNING id, author_id, post_id
       ), post AS (
-        UPDATE posts SET comment_count = comment_count - 1 FROM deleted WHERE posts.id = deleted.post_id
+        UPDATE posts SET comment_count = comment_count - 1,
+          latest_comments = CASE WHEN latest_comments @> jsonb_build_array(jsonb_build_object('id', deleted.id))
+            THEN posts_latest_comments(posts.id, deleted.id) ELSE latest_comments END
+        FROM deleted WHERE posts.id = deleted.post_id
         RETURNING posts.comment_count, posts.author_id
       )
       SELECT deleted.author_id, post.author_id AS post_author_id, post.comment_count FROM deleted, post`,

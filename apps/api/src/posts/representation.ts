@@ -15,7 +15,7 @@ export interface PostRow {
   created_at: Date;
   updated_at: Date;
   version: number;
-  /** The two newest comments (listings and reads), as JSON from the query. */
+  /** The two newest comments (listings and reads), as the post's row keeps them. */
   latest_comments?: CommentJson[];
 }
 

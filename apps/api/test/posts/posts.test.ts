@@ -128,9 +128,37 @@ t.test('concurrent comments leave an exact comment_count', async (t) => {
   t.same([...new Set(responses.map((r) => r.statusCode))], [201]);
   const read = (await herald.request({ method: 'GET', url: `${POSTS}/${post.id}`, as: 'anonymous' })).json();
   t.equal(read.comment_count, 60);
-  t.equal(read.latest_comments.length, 2);
   const { rows } = await herald.pool.query('select count(*)::int as n from comments where post_id = $1', [post.id]);
   t.equal(rows[0].n, 60);
+  const newest = await herald.pool.query('select id from comments where post_id = $1 order by created_at desc, id desc limit 2', [post.id]);
+  t.same(read.latest_comments.map((c: { id: string }) => c.id), newest.rows.map((r) => r.id), 'the two newest of the table, whatever order they committed in');
+});
+
+t.test("a post's two newest comments follow additions, deletions and their authors' renames", async (t) => {
+  const post = (await create(alice, { content: 'a thread to preview' })).json();
+  const carol = await herald.signUp();
+  const first = (await comment(bob, post.id, 'first')).json();
+  const second = (await comment(carol, post.id, 'second')).json();
+  const third = (await comment(bob, post.id, 'third')).json();
+  const preview = async () => {
+    const single = (await herald.request({ method: 'GET', url: `${POSTS}/${post.id}`, as: 'anonymous' })).json();
+    const listed = (await herald.request({ method: 'GET', url: `${POSTS}?author=${alice.id}&limit=100`, as: 'anonymous' })).json().items.find((p: { id: string }) => p.id === post.id);
+    t.same(listed.latest_comments, single.latest_comments, 'the listing shows what the post shows');
+    return single.latest_comments as Array<{ id: string; content: string; author: { display_name: string } }>;
+  };
+  t.same((await preview()).map((c) => c.content), ['third', 'second']);
+
+  t.equal((await herald.request({ method: 'DELETE', url: `${POSTS}/${post.id}/comments/${third.id}`, as: bob.accessToken })).statusCode, 204);
+  t.same((await preview()).map((c) => c.content), ['second', 'first'], 'deleting one of the two brings the next older back');
+  t.equal((await herald.request({ method: 'DELETE', url: `${POSTS}/${post.id}/comments/${first.id}`, as: bob.accessToken })).statusCode, 204);
+  t.same((await preview()).map((c) => c.id), [second.id]);
+
+  const renamed = await herald.request({ method: 'PATCH', url: '/api/v1/me', body: { display_name: 'Carol Renamed' }, as: carol.accessToken });
+  t.equal(renamed.statusCode, 200, renamed.body);
+  t.equal((await preview())[0]!.author.display_name, 'Carol Renamed', "a commenter's new name shows in the preview");
+
+  t.equal((await herald.request({ method: 'DELETE', url: `${POSTS}/${post.id}/comments/${second.id}`, as: carol.accessToken })).statusCode, 204);
+  t.same(await preview(), [], 'no comments, no preview');
 });
 
 t.test('comments are listed newest first with a cursor; commenting on a missing post is a 404', async (t) => {

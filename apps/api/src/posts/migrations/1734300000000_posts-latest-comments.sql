@@ -1,0 +1,61 @@
+-- Up Migration
+
+-- Each post keeps a copy of its two newest comments (with their authors' names), changed in the
+-- transaction of each comment: a page of posts is then one index range scan, instead of a
+-- subquery over `comments` and `users` for every post in it.
+ALTER TABLE posts ADD COLUMN latest_comments jsonb NOT NULL DEFAULT '[]';
+
+-- The two newest comments of a post as listings show them, leaving out one comment (the one a
+-- statement is deleting, which that statement still sees).
+CREATE FUNCTION posts_latest_comments(post text, leaving_out uuid DEFAULT NULL) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT COALESCE(jsonb_agg(to_jsonb(c) ORDER BY c.created_at DESC, c.id DESC), '[]'::jsonb)
+  FROM (
+    SELECT c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at
+    FROM comments c JOIN users cu ON cu.id = c.author_id
+    WHERE c.post_id = post AND c.id IS DISTINCT FROM leaving_out
+    ORDER BY c.created_at DESC, c.id DESC
+    LIMIT 2
+  ) c
+$$;
+
+-- The copy after one more comment: the newest two of the copy and the new one. Merging (rather
+-- than prepending) keeps the order right when comments commit in another order than their times.
+CREATE FUNCTION posts_latest_with(latest jsonb, comment jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_agg(e ORDER BY (e ->> 'created_at')::timestamptz DESC, (e ->> 'id')::uuid DESC)
+  FROM (
+    SELECT e FROM jsonb_array_elements(latest || jsonb_build_array(comment)) e
+    ORDER BY (e ->> 'created_at')::timestamptz DESC, (e ->> 'id')::uuid DESC
+    LIMIT 2
+  ) newest
+$$;
+
+UPDATE posts SET latest_comments = posts_latest_comments(id) WHERE comment_count > 0;
+
+-- A commenter who changes their handle or display name: the copies follow, in the same
+-- transaction. (A comment being added at that moment holds a share lock on its author's row, so
+-- it either commits before the rename, and is found here, or reads the new name.)
+CREATE INDEX comments_author_idx ON comments (author_id);
+
+CREATE FUNCTION posts_follow_commenter_rename() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE posts SET latest_comments = posts_latest_comments(posts.id)
+  WHERE posts.id IN (SELECT post_id FROM comments WHERE author_id = NEW.id)
+    AND posts.latest_comments @> jsonb_build_array(jsonb_build_object('author_id', NEW.id));
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER posts_follow_commenter_rename AFTER UPDATE OF handle, display_name ON users
+  FOR EACH ROW WHEN (OLD.handle IS DISTINCT FROM NEW.handle OR OLD.display_name IS DISTINCT FROM NEW.display_name)
+  EXECUTE FUNCTION posts_follow_commenter_rename();
+
+-- Down Migration
+
+DROP TRIGGER posts_follow_commenter_rename ON users;
+DROP FUNCTION posts_follow_commenter_rename();
+DROP INDEX comments_author_idx;
+DROP FUNCTION posts_latest_with(jsonb, jsonb);
+DROP FUNCTION posts_latest_comments(text, uuid);
+ALTER TABLE posts DROP COLUMN latest_comments;
