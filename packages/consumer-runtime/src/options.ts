@@ -1,8 +1,9 @@
-import { topicName, topics as topicKeys, type HeraldEvent, type TopicKey } from '@herald/event-schemas';
+import { parseEvent, topicName, topics as topicKeys, type HeraldEvent, type TopicKey } from '@herald/event-schemas';
+import type { DeliveredRecord } from '@herald/event-transport';
 import type { EventTransport, TransportLogger } from '@herald/event-transport';
 import { ConsumerRuntimeError } from './errors.js';
 import { silentLogger } from './silent-logger.js';
-import type { ConsumerDefinition, ConsumerRuntimeOptions } from './types.js';
+import type { ConsumedEvent, ConsumerDefinition, ConsumerRuntimeOptions, ParsedRecord } from './types.js';
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
 export const DEFAULT_INITIAL_BACKOFF_MS = 200;
@@ -13,14 +14,15 @@ export const DEFAULT_RECENT_IDS_CAPACITY = 10_000;
 const NAME = /^[a-zA-Z0-9._-]{1,150}$/;
 
 /** A definition and its options, checked once and with every default applied. */
-export interface ConsumerSettings {
+export interface ConsumerSettings<E extends ConsumedEvent = HeraldEvent> {
   name: string;
   prefix: string;
   group: string;
   topics: string[];
-  handle: ConsumerDefinition['handle'];
-  handleBatch: ConsumerDefinition['handleBatch'];
-  eventTypes: ReadonlySet<HeraldEvent['type']> | undefined;
+  handle: ConsumerDefinition<E>['handle'];
+  handleBatch: ConsumerDefinition<E>['handleBatch'];
+  eventTypes: ReadonlySet<E['type']> | undefined;
+  parse: (record: DeliveredRecord) => ParsedRecord<E>;
   isTransient: (error: unknown) => boolean;
   fromBeginning: boolean;
   transport: EventTransport;
@@ -53,9 +55,15 @@ function isTopicKey(value: string): value is TopicKey {
   return Object.hasOwn(topicKeys, value);
 }
 
-export function resolveSettings(definition: ConsumerDefinition, options: ConsumerRuntimeOptions): ConsumerSettings {
+export function resolveSettings<E extends ConsumedEvent = HeraldEvent>(
+  definition: ConsumerDefinition<E>,
+  options: ConsumerRuntimeOptions,
+): ConsumerSettings<E> {
   assertConsumerName(definition?.name);
   if (typeof definition.handle !== 'function') throw invalid(`Consumer ${definition.name}: handle must be a function`);
+  if (definition.parse !== undefined && typeof definition.parse !== 'function') {
+    throw invalid(`Consumer ${definition.name}: parse must be a function when given`);
+  }
   if (definition.handleBatch !== undefined && typeof definition.handleBatch !== 'function') {
     throw invalid(`Consumer ${definition.name}: handleBatch must be a function when given`);
   }
@@ -80,6 +88,7 @@ export function resolveSettings(definition: ConsumerDefinition, options: Consume
     handle: definition.handle,
     handleBatch: definition.handleBatch,
     eventTypes: definition.eventTypes ? new Set(definition.eventTypes) : undefined,
+    parse: definition.parse ?? ((record) => parseEvent(record.value) as ParsedRecord<E>),
     isTransient: (error) => {
       if (!isTransient) return false;
       try {

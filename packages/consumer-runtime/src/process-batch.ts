@@ -1,14 +1,14 @@
-import { parseEvent, type HeraldEvent } from '@herald/event-schemas';
+import type { HeraldEvent } from '@herald/event-schemas';
 import type { DeliveredRecord, RecordBatch } from '@herald/event-transport';
 import { sleep, type Backoff } from './backoff.js';
 import type { DeadLetterSender } from './dead-letter-sender.js';
 import { ConsumerRuntimeError, errorMessage } from './errors.js';
 import type { ConsumerSettings } from './options.js';
 import type { RecentIds } from './recent-ids.js';
-import type { ConsumerStats } from './types.js';
+import type { ConsumedEvent, ConsumerStats } from './types.js';
 
-export interface BatchProcessorDeps {
-  settings: ConsumerSettings;
+export interface BatchProcessorDeps<E extends ConsumedEvent = HeraldEvent> {
+  settings: ConsumerSettings<E>;
   counters: ConsumerStats;
   recentIds: RecentIds;
   deadLetters: DeadLetterSender;
@@ -26,15 +26,15 @@ export interface BatchProcessorDeps {
 export type BatchProcessor = (batch: RecordBatch) => Promise<number>;
 
 /** A valid, wanted event on its way to a handler, and where it sits in its batch. */
-interface Pending {
+interface Pending<E extends ConsumedEvent> {
   index: number;
-  event: HeraldEvent;
+  event: E;
   record: DeliveredRecord;
   /** A second record of an event already pending in the same batch (the relay published it twice). */
   copy: boolean;
 }
 
-export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
+export function createBatchProcessor<E extends ConsumedEvent = HeraldEvent>(deps: BatchProcessorDeps<E>): BatchProcessor {
   const { settings, counters, recentIds, deadLetters, backoff, signal } = deps;
   const { log, group, maxAttempts } = settings;
 
@@ -47,7 +47,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
   }
 
   /** Calls `handle` until it succeeds, the event is dead-lettered, or the consumer stops (throws). */
-  async function handleWithRetries(event: HeraldEvent, record: DeliveredRecord): Promise<void> {
+  async function handleWithRetries(event: E, record: DeliveredRecord): Promise<void> {
     let failures = 0; // non-transient ones: only these count towards maxAttempts
     for (let attempt = 1; ; attempt += 1) {
       if (signal.aborted) throw stoppingError(record);
@@ -87,8 +87,8 @@ export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
    * handler should see it, or null when the record is done (dead-lettered, ignored, or a
    * recent duplicate). Throws only when stopping before a dead letter was acknowledged.
    */
-  async function screen(record: DeliveredRecord): Promise<HeraldEvent | null> {
-    const parsed = parseEvent(record.value);
+  async function screen(record: DeliveredRecord): Promise<E | null> {
+    const parsed = settings.parse(record);
     if (!parsed.valid) {
       const reason = `invalid event: ${parsed.issues.map((issue) => `${issue.path} ${issue.message}`).join('; ')}`;
       counters.lastError = reason;
@@ -109,7 +109,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
     return event;
   }
 
-  function isRecentDuplicate(event: HeraldEvent, record: DeliveredRecord): boolean {
+  function isRecentDuplicate(event: E, record: DeliveredRecord): boolean {
     if (!recentIds.has(event.id)) return false;
     counters.duplicatesSkipped += 1;
     log.debug({ group, eventId: event.id, offset: record.offset }, 'event handled recently; skipping the redelivery');
@@ -144,7 +144,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
       const first = done.indexOf(false);
       return first === -1 ? records.length : first;
     };
-    const pending: Pending[] = [];
+    const pending: Array<Pending<E>> = [];
     const inBatch = new Set<string>();
     for (const [index, record] of records.entries()) {
       try {
@@ -205,7 +205,7 @@ export function createBatchProcessor(deps: BatchProcessorDeps): BatchProcessor {
 
   async function fallBackToOneByOne(
     batch: RecordBatch,
-    pending: readonly Pending[],
+    pending: ReadonlyArray<Pending<E>>,
     done: boolean[],
     donePrefix: () => number,
   ): Promise<number> {

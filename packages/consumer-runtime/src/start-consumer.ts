@@ -5,7 +5,8 @@ import { createDeadLetterSender } from './dead-letter-sender.js';
 import { resolveSettings } from './options.js';
 import { createBatchProcessor } from './process-batch.js';
 import { createRecentIds } from './recent-ids.js';
-import type { ConsumerDefinition, ConsumerRuntimeOptions, ConsumerStats, RunningConsumer } from './types.js';
+import type { HeraldEvent } from '@herald/event-schemas';
+import type { ConsumedEvent, ConsumerDefinition, ConsumerRuntimeOptions, ConsumerStats, RunningConsumer } from './types.js';
 
 /**
  * Starts a consumer: joins group `${prefix}${name}` on the definition's topics and runs every
@@ -17,8 +18,8 @@ import type { ConsumerDefinition, ConsumerRuntimeOptions, ConsumerStats, Running
  *
  * Resolves once the consumer has joined its group. The dead-letter topic is created if missing.
  */
-export async function startConsumer(
-  definition: ConsumerDefinition,
+export async function startConsumer<E extends ConsumedEvent = HeraldEvent>(
+  definition: ConsumerDefinition<E>,
   options: ConsumerRuntimeOptions,
 ): Promise<RunningConsumer> {
   const settings = resolveSettings(definition, options);

@@ -1,5 +1,23 @@
-import type { HeraldEvent } from '@herald/event-schemas';
+import type { EventValidationResult, HeraldEvent } from '@herald/event-schemas';
 import type { DeliveredRecord, EventTransport, TransportLogger } from '@herald/event-transport';
+
+/**
+ * What a consumer handles: a Herald event (the default), or, for a consumer that reads a topic
+ * whose records are not CloudEvents (storage notifications), what its own `parse` makes of them.
+ * The runtime needs only an id (duplicate skipping) and a type (filtering).
+ */
+export interface ConsumedEvent {
+  id: string;
+  type: string;
+}
+
+/** A record as `parse` reads it: the event, or why it is not one (then it is dead-lettered). */
+export type ParsedRecord<E extends ConsumedEvent = HeraldEvent> =
+  | { valid: true; event: E }
+  | { valid: false; issues: Array<{ path: string; message: string }> };
+
+/** The default `parse`'s result type is the event schemas' own validation result. */
+export type { EventValidationResult };
 
 /**
  * The contract every Herald consumer (notifier, analytics, and later ones) is written against.
@@ -22,7 +40,7 @@ export interface HandlerContext {
  * row in the same transaction as the effect): the transport delivers at least once, and the
  * runtime's own duplicate skipping only covers recent redeliveries within one process.
  */
-export type EventHandler = (event: HeraldEvent, context: HandlerContext) => Promise<void>;
+export type EventHandler<E extends ConsumedEvent = HeraldEvent> = (event: E, context: HandlerContext) => Promise<void>;
 
 /** What a batch handler is given besides the events. */
 export interface BatchContext {
@@ -46,9 +64,9 @@ export interface BatchContext {
  * (or all of it, when only the answer was lost), and a redelivered batch may overlap one already
  * handled.
  */
-export type BatchEventHandler = (events: HeraldEvent[], context: BatchContext) => Promise<void>;
+export type BatchEventHandler<E extends ConsumedEvent = HeraldEvent> = (events: E[], context: BatchContext) => Promise<void>;
 
-export interface ConsumerDefinition {
+export interface ConsumerDefinition<E extends ConsumedEvent = HeraldEvent> {
   /** Consumer group name without prefix, e.g. `notifier`. Also names the dead-letter topic. */
   name: string;
   /**
@@ -57,7 +75,7 @@ export interface ConsumerDefinition {
    * used as given (so already prefixed).
    */
   topics: string[];
-  handle: EventHandler;
+  handle: EventHandler<E>;
   /**
    * Optional: handles a fetched batch in one call (see BatchEventHandler). Without it, `handle` is
    * called for each event of the batch in turn. With it, `handle` is still needed: when the batch
@@ -65,9 +83,15 @@ export interface ConsumerDefinition {
    * events one by one with `handle`, so that one bad event is dead-lettered and the others go
    * through.
    */
-  handleBatch?: BatchEventHandler;
+  handleBatch?: BatchEventHandler<E>;
   /** Event types this consumer acts on; others are acknowledged without calling `handle`. Default: all. */
-  eventTypes?: ReadonlyArray<HeraldEvent['type']>;
+  eventTypes?: ReadonlyArray<E['type']>;
+  /**
+   * Reads a record into the event to handle. Default: the value parsed as a CloudEvent and
+   * validated against its schema (`parseEvent`). A record it refuses is dead-lettered with the
+   * issues as the reason, like an invalid event.
+   */
+  parse?: (record: DeliveredRecord) => ParsedRecord<E>;
   /**
    * Errors that mean "a dependency is down" rather than "this event cannot be handled"
    * (e.g. DynamoDB unreachable). Those are retried with backoff for as long as it takes and

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { createEmbeddedBroker } from '@herald/event-transport';
+import type { HeraldEvent } from '@herald/event-schemas';
 import { startConsumer, type ConsumerDefinition } from '../src/index.js';
 import { resolveSettings } from '../src/options.js';
 
@@ -42,7 +43,7 @@ t.test('an isTransient that throws counts the error as not transient', async (t)
 });
 
 t.test('invalid definitions and options are refused before anything starts', async (t) => {
-  const cases: Array<[string, Parameters<typeof startConsumer>]> = [
+  const cases: Array<[string, Parameters<typeof startConsumer<HeraldEvent>>]> = [
     [
       'a name that cannot be part of a topic name',
       [{ name: 'no spaces', topics: ['products'], handle }, { transport }],
