@@ -24,6 +24,8 @@ Load:
   --cursors N           cursors of deeper pages of sort=comments, each request takes one at random (default 1000)
   --log-level LEVEL     Herald's LOG_LEVEL (default warn: no per-request logging)
   --out DIR             where results go (default bench/results)
+  --cpu-prof DIR        run Herald with node --cpu-prof into DIR and print its busiest functions
+                        at the end (profiling slows it: figures of such a run are not comparable)
 
 Smoke test on a busy machine: --posts 2000 --comments 20000 --duration 2 --warmup 1 --rounds 1
 `;
@@ -52,6 +54,8 @@ export interface RunOptions {
   load: LoadOptions;
   logLevel: string;
   outDir: string;
+  /** Where Herald's CPU profiles go, when profiling. */
+  cpuProfileDir: string | undefined;
 }
 
 export class UsageError extends Error {}
@@ -75,6 +79,7 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
       cursors: { type: 'string', default: '1000' },
       'log-level': { type: 'string', default: 'warn' },
       out: { type: 'string', default: 'bench/results' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -113,5 +118,6 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
     },
     logLevel: values['log-level'],
     outDir: values.out,
+    cpuProfileDir: values['cpu-prof'],
   };
 }

@@ -186,7 +186,8 @@ function notes(report: RunReport): string[] {
   if (!dataset.checkAtEnd.ok) {
     lines.push(
       `- **The data is not consistent after the run**: ${dataset.checkAtEnd.mismatchedPosts} posts' comment_count differ from their rows ` +
-        `(${dataset.checkAtEnd.counted} counted, ${dataset.checkAtEnd.commentRows} rows), ${dataset.checkAtEnd.danglingReferences} dangling references.`,
+        `(${dataset.checkAtEnd.counted} counted, ${dataset.checkAtEnd.commentRows} rows), ${dataset.checkAtEnd.danglingReferences} dangling references, ` +
+        `${dataset.checkAtEnd.stalePreviews} posts whose two newest comments differ from their rows.`,
     );
   }
   const full = dataset.posts >= 100_000 && dataset.comments >= 1_000_000;
@@ -224,8 +225,8 @@ export function renderMarkdown(report: RunReport): string {
     `**Dataset**: ${d.posts} posts by ${dataset.users} users, ${d.comments} comments (log-normal weights, sigma ${dataset.skew}): ` +
       `${percent(d.withoutComments)} of posts have none, median ${d.median}, p90 ${d.p90}, p99 ${d.p99}, most ${d.max}; ` +
       `the 1 % most commented posts hold ${percent(d.topPercentShare)} of the comments. Loaded in ${fixed(dataset.load.totalSeconds, 1)} s ` +
-      `(posts ${fixed(dataset.load.postsSeconds, 1)} s, comments ${fixed(dataset.load.commentsSeconds, 1)} s, vacuum and analyse ${fixed(dataset.load.vacuumSeconds, 1)} s). ` +
-      `Every post's comment_count equals its comments' rows and every reference holds: after the load ${dataset.checkAfterLoad.ok ? 'yes' : '**no**'}, ` +
+      `(posts ${fixed(dataset.load.postsSeconds, 1)} s, comments ${fixed(dataset.load.commentsSeconds, 1)} s, each post's two newest ${fixed(dataset.load.previewsSeconds, 1)} s, vacuum and analyse ${fixed(dataset.load.vacuumSeconds, 1)} s). ` +
+      `Every post's comment_count and two newest comments match its comments' rows and every reference holds: after the load ${dataset.checkAfterLoad.ok ? 'yes' : '**no**'}, ` +
       `after the run's comment writes ${dataset.checkAtEnd.ok ? 'yes' : '**no**'} (${dataset.checkAtEnd.commentRows} rows).`,
     '',
     `**Settings**: ${options.rounds} ${options.rounds === 1 ? 'round' : 'rounds, targets in order on odd rounds and reversed on even ones'}; per target and round ` +

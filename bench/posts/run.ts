@@ -21,6 +21,7 @@ import { measureTarget, type TargetResult } from './measure.js';
 import { parseOptions, USAGE, type RunOptions } from './options.js';
 import { renderMarkdown, summarize, type RunReport } from './report.js';
 import { signUpWriters, startHello, startHerald } from './servers.js';
+import { analyzeProfiles } from '../write/cpu-profile.js';
 import { makeTarget, readPools, TARGETS } from './targets.js';
 
 let options: RunOptions;
@@ -110,14 +111,14 @@ async function main() {
   if (!checkAfterLoad.ok) throw new Error(`the loaded data is not consistent (comment counts, references): ${JSON.stringify(checkAfterLoad)}`);
   const distribution = await describeDistribution(db);
   log(
-    `loaded in ${timings.totalSeconds.toFixed(1)} s; comment counts exact, references hold; ${(distribution.withoutComments * 100).toFixed(0)} % of posts without comments, ` +
+    `loaded in ${timings.totalSeconds.toFixed(1)} s; comment counts and each post's two newest comments exact, references hold; ${(distribution.withoutComments * 100).toFixed(0)} % of posts without comments, ` +
       `median ${distribution.median}, p99 ${distribution.p99}, most ${distribution.max}`,
   );
   const pools = await readPools(db, load.cursors);
 
   log('starting Herald and the hello-world server');
   const hello = await startHello();
-  herald = await startHerald(database.databaseUrl, options.logLevel);
+  herald = await startHerald(database.databaseUrl, options.logLevel, options.cpuProfileDir);
   const writers = await signUpWriters(herald.url, load.writers);
   const targets = TARGETS.map((name) => makeTarget(name, { ...pools, writers }));
 
@@ -141,6 +142,7 @@ async function main() {
   // Stopped gracefully first, so that every comment written has committed before the count.
   await herald.stop();
   const checkAtEnd = await checkDataset(db);
+  if (options.cpuProfileDir) await printBusiestFunctions(options.cpuProfileDir);
   const report: RunReport = {
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
@@ -157,6 +159,14 @@ async function main() {
   process.stdout.write(`\n${markdown}\n`);
   log(`results written to ${base}.md and .json`);
   if (!checkAtEnd.ok) throw new Error(`the data is not consistent after the run (comment counts, references): ${JSON.stringify(checkAtEnd)}`);
+}
+
+/** Where Herald's threads spent their CPU over the whole run (every target), busiest first. */
+async function printBusiestFunctions(dir: string): Promise<void> {
+  for (const thread of await analyzeProfiles(dir, 25)) {
+    process.stdout.write(`\n${thread.label} (thread ${thread.threadId}): busy ${thread.busyMs.toFixed(0)} ms, idle ${thread.idleMs.toFixed(0)} ms\n`);
+    for (const f of thread.top) process.stdout.write(`  ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.functionName || '(anonymous)'}  ${f.location}\n`);
+  }
 }
 
 try {

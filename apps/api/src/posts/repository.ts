@@ -179,9 +179,8 @@ export async function insertComment(
         SELECT id, handle, display_name FROM users WHERE id = $3 FOR SHARE
       ), post AS (
         UPDATE posts SET comment_count = comment_count + 1,
-          latest_comments = posts_latest_with(latest_comments, jsonb_build_object(
-            'id', $1::uuid, 'post_id', posts.id, 'author_id', author.id, 'author_handle', author.handle,
-            'author_display_name', author.display_name, 'content', $4::text, 'created_at', $5::timestamptz))
+          latest_comments = posts_latest_with(latest_comments,
+            posts_comment_json($1::uuid, posts.id, author.id, author.handle, author.display_name, $4::text, $5::timestamptz))
         FROM author WHERE posts.id = $2
         RETURNING posts.id, posts.author_id, posts.comment_count
       ), inserted AS (

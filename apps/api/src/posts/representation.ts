@@ -15,8 +15,8 @@ export interface PostRow {
   created_at: Date;
   updated_at: Date;
   version: number;
-  /** The two newest comments (listings and reads), as the post's row keeps them. */
-  latest_comments?: CommentJson[];
+  /** The two newest comments (listings and reads), kept on the post's row in the contract's shape. */
+  latest_comments?: Comment[];
 }
 
 /** A row of `comments` joined with its author. */
@@ -30,22 +30,17 @@ export interface CommentRow {
   created_at: Date;
 }
 
-/** A comment as PostgreSQL's json_build_object gives it (timestamps as text). */
-export interface CommentJson extends Omit<CommentRow, 'created_at'> {
-  created_at: string;
-}
-
 /** A post and a comment as openapi.yaml defines them (the contract is their one definition). */
 export type Post = components['schemas']['Post'];
 export type Comment = components['schemas']['Comment'];
 
-export const toComment = (row: CommentRow | CommentJson): Comment => ({
+export const toComment = (row: CommentRow): Comment => ({
   id: row.id,
   post_id: row.post_id,
   author_id: row.author_id,
   author: { id: row.author_id, handle: row.author_handle, display_name: row.author_display_name },
   content: row.content,
-  created_at: typeof row.created_at === 'string' ? new Date(row.created_at).toISOString() : row.created_at.toISOString(),
+  created_at: row.created_at.toISOString(),
 });
 
 export const toPost = (row: PostRow, pendingViews = 0): Post => ({
@@ -57,7 +52,7 @@ export const toPost = (row: PostRow, pendingViews = 0): Post => ({
   content: row.content,
   comment_count: row.comment_count,
   view_count: Number(row.view_count) + pendingViews,
-  latest_comments: (row.latest_comments ?? []).map(toComment),
+  latest_comments: row.latest_comments ?? [],
   created_at: row.created_at.toISOString(),
   updated_at: row.updated_at.toISOString(),
   version: row.version,

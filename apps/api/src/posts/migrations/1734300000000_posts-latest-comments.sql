@@ -5,18 +5,29 @@
 -- subquery over `comments` and `users` for every post in it.
 ALTER TABLE posts ADD COLUMN latest_comments jsonb NOT NULL DEFAULT '[]';
 
--- The two newest comments of a post as listings show them, leaving out one comment (the one a
--- statement is deleting, which that statement still sees).
+-- One comment as the API represents it (openapi.yaml's Comment), so that a read sends the copy as
+-- it is, without reshaping it.
+CREATE FUNCTION posts_comment_json(id uuid, post_id text, author_id uuid, author_handle text, author_display_name text, content text, created_at timestamptz)
+RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+  SELECT jsonb_build_object(
+    'id', $1, 'post_id', $2, 'author_id', $3,
+    'author', jsonb_build_object('id', $3, 'handle', $4, 'display_name', $5),
+    'content', $6, 'created_at', to_char($7 AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+$$;
+
+-- The two newest comments of a post, leaving out one comment (the one a statement is deleting,
+-- which that statement still sees).
 CREATE FUNCTION posts_latest_comments(post text, leaving_out uuid DEFAULT NULL) RETURNS jsonb
 LANGUAGE sql STABLE AS $$
-  SELECT COALESCE(jsonb_agg(to_jsonb(c) ORDER BY c.created_at DESC, c.id DESC), '[]'::jsonb)
+  SELECT COALESCE(jsonb_agg(posts_comment_json(c.id, c.post_id, c.author_id, cu.handle, cu.display_name, c.content, c.created_at)
+                            ORDER BY c.created_at DESC, c.id DESC), '[]'::jsonb)
   FROM (
-    SELECT c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at
-    FROM comments c JOIN users cu ON cu.id = c.author_id
+    SELECT c.* FROM comments c
     WHERE c.post_id = post AND c.id IS DISTINCT FROM leaving_out
     ORDER BY c.created_at DESC, c.id DESC
     LIMIT 2
   ) c
+  JOIN users cu ON cu.id = c.author_id
 $$;
 
 -- The copy after one more comment: the newest two of the copy and the new one. Merging (rather
@@ -58,4 +69,5 @@ DROP FUNCTION posts_follow_commenter_rename();
 DROP INDEX comments_author_idx;
 DROP FUNCTION posts_latest_with(jsonb, jsonb);
 DROP FUNCTION posts_latest_comments(text, uuid);
+DROP FUNCTION posts_comment_json(uuid, text, uuid, text, text, text, timestamptz);
 ALTER TABLE posts DROP COLUMN latest_comments;
