@@ -12,7 +12,7 @@ const HERALD_VARIABLES = [
   'REFRESH_TOKEN_TTL_SECONDS', 'HERALD_ADMIN_PASSWORD', 'RATE_LIMIT_TOKEN_PER_ADDRESS', 'RATE_LIMIT_TOKEN_PER_HANDLE',
   'RATE_LIMIT_AUTHENTICATED', 'RATE_LIMIT_PUBLIC', 'CORS_ORIGINS', 'TRUST_PROXY', 'FANOUT_TABLE_PREFIX',
   'FANOUT_CELEBRITY_THRESHOLD', 'FANOUT_BATCH_SIZE', 'FANOUT_WRITE_CONCURRENCY', 'FANOUT_BACKFILL_POSTS', 'FEED_MAX_ENTRIES',
-  'FEED_TRIM_EVERY', 'AUTHOR_POSTS_MAX',
+  'FEED_TRIM_EVERY', 'AUTHOR_POSTS_MAX', 'REDIS_URL', 'FEED_CACHE_TTL_SECONDS',
 ];
 const setAside = Object.fromEntries(HERALD_VARIABLES.filter((name) => name in process.env).map((name) => [name, process.env[name]]));
 for (const name of HERALD_VARIABLES) delete process.env[name];
@@ -74,6 +74,8 @@ t.test('with nothing set, every setting has its documented default', async (t) =
       feedMaxEntries: 800,
       trimEvery: 16,
       authorPostsMax: 200,
+      redisUrl: undefined,
+      cacheTtlSeconds: 3600,
     },
     sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576, recentEvents: 10000, ticketTtlSeconds: 60, maxStreamsPerUser: 5 },
   });
@@ -126,6 +128,8 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     FEED_MAX_ENTRIES: '500',
     FEED_TRIM_EVERY: '1',
     AUTHOR_POSTS_MAX: '100',
+    REDIS_URL: 'redis://cache:6379/0',
+    FEED_CACHE_TTL_SECONDS: '600',
   });
   t.strictSame(config, {
     auth: {
@@ -169,6 +173,8 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
       feedMaxEntries: 500,
       trimEvery: 1,
       authorPostsMax: 100,
+      redisUrl: 'redis://cache:6379/0',
+      cacheTtlSeconds: 600,
     },
     sse: { heartbeatMs: 1000, maxBufferedBytes: 2048, recentEvents: 0, ticketTtlSeconds: 30, maxStreamsPerUser: 3 },
   });

@@ -14,6 +14,8 @@ const feedSettingsProperties = {
   FEED_MAX_ENTRIES: { type: 'integer', minimum: 10, maximum: 10000, default: 800 },
   FEED_TRIM_EVERY: { type: 'integer', minimum: 1, maximum: 1000, default: 16 },
   AUTHOR_POSTS_MAX: { type: 'integer', minimum: 10, maximum: 10000, default: 200 },
+  REDIS_URL: { type: 'string', pattern: '^rediss?://' },
+  FEED_CACHE_TTL_SECONDS: { type: 'integer', minimum: 10, maximum: 604800, default: 3600 },
 } as const;
 
 const configSchema = {
@@ -55,6 +57,13 @@ export interface FeedSettings {
   /** A feed is trimmed back to `feedMaxEntries` on about one write in this many. */
   trimEvery: number;
   authorPostsMax: number;
+  /**
+   * The Redis in front of the feed table (a sorted set per user, written first, read first,
+   * rebuilt from the table on a miss); absent: feeds are read from the table alone.
+   */
+  redisUrl: string | undefined;
+  /** How long a cached feed lives after it was rebuilt (reads and writes do not extend it). */
+  cacheTtlSeconds: number;
 }
 
 export interface FanoutConfig {
@@ -82,6 +91,8 @@ interface RawFeedSettings {
   FEED_MAX_ENTRIES: number;
   FEED_TRIM_EVERY: number;
   AUTHOR_POSTS_MAX: number;
+  REDIS_URL?: string;
+  FEED_CACHE_TTL_SECONDS: number;
 }
 
 interface RawConfig extends RawFeedSettings {
@@ -118,6 +129,8 @@ function feedSettingsOf(raw: RawFeedSettings): FeedSettings {
     feedMaxEntries: raw.FEED_MAX_ENTRIES,
     trimEvery: raw.FEED_TRIM_EVERY,
     authorPostsMax: raw.AUTHOR_POSTS_MAX,
+    redisUrl: raw.REDIS_URL,
+    cacheTtlSeconds: raw.FEED_CACHE_TTL_SECONDS,
   };
 }
 

@@ -11,6 +11,7 @@ import type { EventTransport, TransportLogger } from '@herald/event-transport';
 import { createAuthorPosts } from './author-posts.js';
 import type { FeedSettings } from './config.js';
 import { FANOUT_ERROR_CODES, isFanoutError } from './errors.js';
+import { createFeedCache, type FeedCache, type FeedCacheStats } from './feed-cache.js';
 import { createFeedStore } from './feed-store.js';
 import { createFollowGraph } from './follow-graph.js';
 import { applyFanoutEvent, FANOUT_EVENT_TYPES, type FanoutDeps } from './handlers/index.js';
@@ -26,8 +27,8 @@ export const FANOUT_TOPICS: readonly TopicKey[] = ['users', 'posts'];
 export const isTransientFanoutError = (error: unknown) =>
   isTransientEventLogError(error) || isFanoutError(error, FANOUT_ERROR_CODES.unprocessed);
 
-/** The fan-out's stores on one DynamoDB client. */
-export function createFanoutStores(client: DynamoDBClient, settings: FeedSettings): Omit<FanoutDeps, 'log' | 'signal'> {
+/** The fan-out's stores on one DynamoDB client (and the feeds' Redis in front of the feed table, when given). */
+export function createFanoutStores(client: DynamoDBClient, settings: FeedSettings, cache?: FeedCache): Omit<FanoutDeps, 'log' | 'signal'> {
   return {
     graph: createFollowGraph(client, settings.tables.followGraph),
     authorPosts: createAuthorPosts(client, settings.tables.authorPosts, {
@@ -39,9 +40,21 @@ export function createFanoutStores(client: DynamoDBClient, settings: FeedSetting
       maxEntries: settings.feedMaxEntries,
       trimEvery: settings.trimEvery,
       concurrency: settings.writeConcurrency,
+      cache,
     }),
     settings,
   };
+}
+
+/** The feeds' Redis cache of these settings (REDIS_URL), or undefined without one. */
+export function openFeedCache(settings: FeedSettings, log?: TransportLogger): FeedCache | undefined {
+  if (!settings.redisUrl) return undefined;
+  return createFeedCache(settings.redisUrl, {
+    prefix: settings.tables.feeds.slice(0, -'feeds'.length),
+    maxEntries: settings.feedMaxEntries,
+    ttlSeconds: settings.cacheTtlSeconds,
+    ...(log ? { log } : {}),
+  });
 }
 
 /**
@@ -78,6 +91,8 @@ export interface StartFanoutOptions {
 export interface RunningFanout {
   readonly group: string;
   stats(): ConsumerStats;
+  /** What the feed cache did (hits are the API's; here writes, failures, invalidations); undefined without Redis. */
+  cacheStats(): FeedCacheStats | undefined;
   /** Lets the event in hand finish, commits what was handled, leaves the group. Leaves the client and transport open. */
   stop(): Promise<void>;
 }
@@ -85,11 +100,28 @@ export interface RunningFanout {
 /** Creates the tables when missing, then runs the fan-out consumer on the given transport. */
 export async function startFanout(options: StartFanoutOptions): Promise<RunningFanout> {
   await ensureFanoutTables(options.dynamodb, options.settings);
-  const consumer = await startConsumer(fanoutConsumer({ stores: createFanoutStores(options.dynamodb, options.settings) }), {
-    ...options.runtime,
-    transport: options.transport,
-    prefix: options.prefix ?? '',
-    ...(options.log ? { log: options.log } : {}),
-  });
-  return { group: consumer.group, stats: () => consumer.stats(), stop: () => consumer.stop() };
+  const cache = openFeedCache(options.settings, options.log);
+  // Writes before the connection is up would miss Redis and invalidate the whole cache: wait a
+  // moment for it, and start without it when Redis is down (it is then caught up as said above).
+  if (cache && !(await cache.connected(5_000))) options.log?.warn({}, 'feed cache: Redis is not reachable; the fan-out starts without it');
+  try {
+    const consumer = await startConsumer(fanoutConsumer({ stores: createFanoutStores(options.dynamodb, options.settings, cache) }), {
+      ...options.runtime,
+      transport: options.transport,
+      prefix: options.prefix ?? '',
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return {
+      group: consumer.group,
+      stats: () => consumer.stats(),
+      cacheStats: () => cache?.stats(),
+      stop: async () => {
+        await consumer.stop();
+        await cache?.close();
+      },
+    };
+  } catch (error) {
+    await cache?.close();
+    throw error;
+  }
 }

@@ -1,6 +1,7 @@
 import type { DynamoDBClient, WriteRequest } from '@aws-sdk/client-dynamodb';
 import type { PostRef } from './author-posts.js';
 import { batchWrite, forEachConcurrently, hashOf, queryPages, s } from './dynamo.js';
+import type { FeedCache } from './feed-cache.js';
 import { feedKey, KEY } from './keys.js';
 
 /** One post to put into (or take out of) one user's feed. */
@@ -27,6 +28,30 @@ export interface FeedStoreOptions {
   maxEntries: number;
   trimEvery: number;
   concurrency: number;
+  /** The Redis in front of the table (REDIS_URL), written first for additions, after it for removals. */
+  cache?: FeedCache | undefined;
+}
+
+/**
+ * What follows a table write when there is a cache: `then` (the rest of the cache's part), or, when
+ * the cache missed the write or `then` fails, forgetting the users' sets; when even that fails, the
+ * whole cache is marked stale (invalidated as soon as Redis answers). The table write is done by
+ * then, so a set rebuilt afterwards holds it.
+ */
+async function settleCache(cache: FeedCache, userIds: () => string[], reached: boolean, then?: () => Promise<void>): Promise<void> {
+  if (reached && then) {
+    try {
+      await then();
+      return;
+    } catch {
+      // forgotten below
+    }
+  }
+  try {
+    await cache.forget(userIds());
+  } catch {
+    cache.markStale();
+  }
 }
 
 const keyOf = (userId: string, position: string) => ({ [KEY.pk]: s(feedKey(userId)), [KEY.sk]: s(position) });
@@ -57,19 +82,28 @@ export function createFeedStore(client: DynamoDBClient, table: string, options: 
 
   return {
     async push(entries, signal) {
+      if (entries.length === 0) return;
+      const { cache } = options;
+      // Redis first (a cached feed shows the post at once), then the table; then Redis once more,
+      // for a set rebuilt meanwhile from a table read that came before this write.
+      const cached = cache ? await cache.add(entries).then(() => true, () => false) : false;
       await write(
         entries.map((entry) => ({
           PutRequest: { Item: { ...keyOf(entry.userId, entry.position), postId: s(entry.postId), authorId: s(entry.authorId) } },
         })),
         signal,
       );
+      if (cache) await settleCache(cache, () => entries.map((entry) => entry.userId), cached, () => cache.add(entries));
       // Trimming costs a Query of the feed: done on a sample of the writes, the same sample on every
       // replica and every redelivery, so a feed holds at most about maxEntries + trimEvery entries.
       const due = entries.filter((entry) => hashOf(`${entry.userId}#${entry.position}`) % options.trimEvery === 0);
       await forEachConcurrently(due, options.concurrency, (entry) => trim(entry.userId, signal), signal);
     },
     async unpush(entries, signal) {
+      if (entries.length === 0) return;
+      // The table first: a rebuild that reads it afterwards no longer finds the entries.
       await write(entries.map((entry) => ({ DeleteRequest: { Key: keyOf(entry.userId, entry.position) } })), signal);
+      if (options.cache) await settleCache(options.cache, () => entries.map((entry) => entry.userId), true, () => options.cache!.remove(entries));
     },
     async removeAuthor(userId, authorId, signal) {
       const gone: WriteRequest[] = [];
@@ -87,6 +121,8 @@ export function createFeedStore(client: DynamoDBClient, table: string, options: 
       );
       for await (const page of pages) for (const item of page) gone.push({ DeleteRequest: { Key: keyOf(userId, item[KEY.sk]!.S!) } });
       await write(gone, signal);
+      // The whole set goes: the next read rebuilds it from the table.
+      if (options.cache) await settleCache(options.cache, () => [userId], false);
     },
     trim,
   };

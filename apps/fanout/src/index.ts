@@ -15,12 +15,15 @@ export {
   createFanoutStores,
   fanoutConsumer,
   isTransientFanoutError,
+  openFeedCache,
   startFanout,
   type RunningFanout,
   type StartFanoutOptions,
 } from './consumer.js';
 export { createAuthorPosts, type AuthorPosts, type PostRef } from './author-posts.js';
 export { createFeedStore, readFeedPage, type FeedEntry, type FeedRead, type FeedStore } from './feed-store.js';
+export { createFeedCache, type FeedCache, type FeedCacheOptions, type FeedCacheStats, type FeedPageRequest, type RebuildTicket } from './feed-cache.js';
+export { createFeedReader, pageOf, type FeedReader } from './feed-read.js';
 export { createFollowGraph, type FollowGraph, type StreamPosition } from './follow-graph.js';
 export { FANOUT_ERROR_CODES, FanoutError, isFanoutError, type FanoutErrorCode } from './errors.js';
 export { applyFanoutEvent, FANOUT_EVENT_TYPES, type FanoutDeps } from './handlers/index.js';

@@ -11,6 +11,8 @@ t.test('with nothing set, the feed settings have their documented defaults', asy
     feedMaxEntries: 800,
     trimEvery: 16,
     authorPostsMax: 200,
+    redisUrl: undefined,
+    cacheTtlSeconds: 3600,
   });
 });
 
@@ -20,6 +22,7 @@ t.test('the process settings: Kafka, DynamoDB Local credentials, the feed settin
   t.same(config.dynamodb, { endpoint: 'http://localhost:8000', region: 'us-east-1', credentials: { accessKeyId: 'herald', secretAccessKey: 'herald-secret' } });
   t.equal(config.feeds.batchSize, 5000);
   t.equal(config.topicPrefix, 'staging.');
+  t.equal(loadConfig({ REDIS_URL: 'redis://cache:6379/0' }).feeds.redisUrl, 'redis://cache:6379/0');
   t.equal(loadConfig({ DYNAMODB_ENDPOINT: 'https://dynamodb.eu-west-1.amazonaws.com' }).dynamodb.credentials, undefined, 'AWS: the SDK credential chain');
 });
 
@@ -31,6 +34,8 @@ t.test('settings out of range are refused, naming the variable and the value', a
     [{ FEED_MAX_ENTRIES: 'many' }, /FEED_MAX_ENTRIES must be integer/],
     [{ FANOUT_BACKFILL_POSTS: '300' }, /FANOUT_BACKFILL_POSTS \(300\) is more than AUTHOR_POSTS_MAX \(200\)/],
     [{ DYNAMODB_ACCESS_KEY_ID: 'x' }, /set together or not at all/],
+    [{ REDIS_URL: 'http://cache:6379' }, /REDIS_URL must match pattern/],
+    [{ FEED_CACHE_TTL_SECONDS: '1' }, /FEED_CACHE_TTL_SECONDS must be >= 10/],
   ] as const) {
     let caught: unknown;
     try {

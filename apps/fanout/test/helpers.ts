@@ -4,7 +4,17 @@ import { createEventLogClient, startEmbeddedDynamoDb } from '@herald/event-log';
 import type { PostCreated, PostDeleted, UserFollowed, UserUnfollowed } from '@herald/event-schemas';
 import { pino } from 'pino';
 import type { Test } from 'tap';
-import { createFanoutStores, ensureFanoutTables, loadFeedSettings, type FanoutDeps, type FeedSettings } from '../src/index.js';
+import {
+  createFanoutStores,
+  createFeedReader,
+  ensureFanoutTables,
+  loadFeedSettings,
+  openFeedCache,
+  type FanoutDeps,
+  type FeedCache,
+  type FeedReader,
+  type FeedSettings,
+} from '../src/index.js';
 
 /** DynamoDB Local when the real-stack run points at it, dynalite in this process otherwise. */
 export async function dynamoClient(t: Test): Promise<DynamoDBClient> {
@@ -25,6 +35,26 @@ export async function fanoutDeps(t: Test, env: Record<string, string> = {}): Pro
   const settings = loadFeedSettings({ FANOUT_TABLE_PREFIX: `herald-test-${randomUUID().slice(0, 8)}-`, ...env });
   await ensureFanoutTables(client, settings);
   return { ...createFanoutStores(client, settings), log: pino({ level: 'silent' }), client, settings };
+}
+
+/**
+ * Fan-out stores with the feed cache on `redisUrl` in front of the feed table, and a feed reader
+ * as the API has (its own connection, like an API instance next to a fan-out replica).
+ */
+export async function cachedFanoutDeps(
+  t: Test,
+  redisUrl: string,
+  env: Record<string, string> = {},
+): Promise<FanoutDeps & { client: DynamoDBClient; settings: FeedSettings; cache: FeedCache; readerCache: FeedCache; reader: FeedReader }> {
+  const client = await dynamoClient(t);
+  const settings = loadFeedSettings({ FANOUT_TABLE_PREFIX: `herald-test-${randomUUID().slice(0, 8)}-`, REDIS_URL: redisUrl, ...env });
+  await ensureFanoutTables(client, settings);
+  const cache = openFeedCache(settings)!;
+  const readerCache = openFeedCache(settings)!;
+  t.teardown(() => Promise.all([cache.close(), readerCache.close()]));
+  await Promise.all([cache.connected(5_000), readerCache.connected(5_000)]);
+  const reader = createFeedReader({ client, table: settings.tables.feeds, cache: readerCache, maxEntries: settings.feedMaxEntries });
+  return { ...createFanoutStores(client, settings, cache), log: pino({ level: 'silent' }), client, settings, cache, readerCache, reader };
 }
 
 /** How many items a table holds. */

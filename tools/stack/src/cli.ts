@@ -1,10 +1,10 @@
 // Usage:
-//   tsx tools/stack/src/cli.ts provision [kafka|dynamodb|minio|all]
+//   tsx tools/stack/src/cli.ts provision [kafka|dynamodb|minio|redis|all]
 //   tsx tools/stack/src/cli.ts up
 import { provisionStack, STACK_SERVICES, startStack, type StackService } from './stack.js';
 
-const USAGE = `usage: cli.ts provision [kafka|dynamodb|minio|all]
-       cli.ts up     start Kafka, DynamoDB Local and MinIO; print their env; Ctrl-C stops them`;
+const USAGE = `usage: cli.ts provision [kafka|dynamodb|minio|redis|all]
+       cli.ts up     start Kafka, DynamoDB Local, MinIO and Redis; print their env; Ctrl-C stops them`;
 
 async function provision(what = 'all'): Promise<void> {
   const services: StackService[] = what === 'all' ? STACK_SERVICES : [what as StackService];
@@ -16,10 +16,10 @@ async function provision(what = 'all'): Promise<void> {
 }
 
 async function up(): Promise<void> {
-  console.error('starting Kafka, DynamoDB Local and MinIO...');
+  console.error('starting Kafka, DynamoDB Local, MinIO and Redis...');
   const stack = await startStack();
   for (const [key, value] of Object.entries(stack.env)) console.log(`${key}=${value}`);
-  console.error(`logs: ${stack.kafka.logFile} ${stack.dynamodb.logFile} ${stack.minio.logFile}`);
+  console.error(`logs: ${stack.kafka.logFile} ${stack.dynamodb.logFile} ${stack.minio.logFile} ${stack.redis.logFile}`);
   console.error('running; press Ctrl-C to stop');
   // Signal listeners alone do not keep Node alive (services are unref'd).
   const keepAlive = setInterval(() => {}, 1 << 30);

@@ -12,6 +12,8 @@ export {
 export type { DynamoDbLocal, DynamoDbLocalInstall, DynamoDbLocalOptions } from './dynamodb-local.js';
 export { ensureMinio, startMinio, MINIO_FALLBACK_VERSION } from './minio.js';
 export type { Minio, MinioInstall, MinioOptions } from './minio.js';
+export { ensureRedis, startRedis } from './redis.js';
+export type { RedisInstall, RedisOptions, RedisServer } from './redis.js';
 export { createTestDatabase, testServerUrl } from './test-database.js';
 export { eventually } from './eventually.js';
 export { eventIdAt, productCreatedAt, productDeletedAt } from './fixtures.js';

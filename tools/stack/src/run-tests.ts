@@ -1,7 +1,7 @@
 // The repo's test runner (`npm test`, `npm run test:stack`).
 //
-// Starts a throwaway PostgreSQL (and with --stack Kafka, DynamoDB Local and
-// MinIO), runs tap with their addresses in the environment, stops everything,
+// Starts a throwaway PostgreSQL (and with --stack Kafka, DynamoDB Local,
+// MinIO and Redis), runs tap with their addresses in the environment, stops everything,
 // and ends with one line "N passed, N failed, N skipped" counted from tap's
 // actual TAP output. Other arguments go to tap unchanged.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -152,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
     Object.assign(env, services.env);
   }
   const startup = ((Date.now() - started) / 1000).toFixed(1);
-  console.error(`# test services ready in ${startup} s: PostgreSQL${services ? ', Kafka, DynamoDB Local, MinIO' : ''}`);
+  console.error(`# test services ready in ${startup} s: PostgreSQL${services ? ', Kafka, DynamoDB Local, MinIO, Redis' : ''}`);
   for (const name of ['HERALD_TEST_DATABASE_URL', ...STACK_ENV_VARS]) if (env[name]) console.error(`#   ${name}=${env[name]}`);
 
   const { code, counts } = await runTap(tapArgs, env);

@@ -1,9 +1,10 @@
 import { ensureDynamoDbLocal, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.js';
 import { ensureKafka, startKafka, type KafkaBroker } from './kafka.js';
 import { ensureMinio, startMinio, type Minio } from './minio.js';
+import { ensureRedis, startRedis, type RedisServer } from './redis.js';
 
-export type StackService = 'kafka' | 'dynamodb' | 'minio';
-export const STACK_SERVICES: StackService[] = ['kafka', 'dynamodb', 'minio'];
+export type StackService = 'kafka' | 'dynamodb' | 'minio' | 'redis';
+export const STACK_SERVICES: StackService[] = ['kafka', 'dynamodb', 'minio', 'redis'];
 
 /** Variables that point tests and the app at the stack. */
 export const STACK_ENV_VARS = [
@@ -12,6 +13,7 @@ export const STACK_ENV_VARS = [
   'S3_ENDPOINT',
   'S3_ACCESS_KEY',
   'S3_SECRET_KEY',
+  'REDIS_URL',
   'HERALD_TEST_STACK',
 ] as const;
 
@@ -19,8 +21,9 @@ export interface Stack {
   kafka: KafkaBroker;
   dynamodb: DynamoDbLocal;
   minio: Minio;
+  redis: RedisServer;
   env: Record<(typeof STACK_ENV_VARS)[number], string>;
-  /** Stops all three, in parallel. */
+  /** Stops all four, in parallel. */
   stop(): Promise<void>;
 }
 
@@ -28,6 +31,7 @@ const ensurers: Record<StackService, () => Promise<unknown>> = {
   kafka: ensureKafka,
   dynamodb: ensureDynamoDbLocal,
   minio: ensureMinio,
+  redis: ensureRedis,
 };
 
 /** Downloads/builds what the given services need; returns how long each took. */
@@ -47,9 +51,9 @@ export async function provisionStack(services: StackService[] = STACK_SERVICES):
 
 export async function startStack(): Promise<Stack> {
   await provisionStack();
-  const results = await Promise.allSettled([startKafka(), startDynamoDbLocal(), startMinio()] as const);
-  const [kafka, dynamodb, minio] = results;
-  if (kafka.status === 'rejected' || dynamodb.status === 'rejected' || minio.status === 'rejected') {
+  const results = await Promise.allSettled([startKafka(), startDynamoDbLocal(), startMinio(), startRedis()] as const);
+  const [kafka, dynamodb, minio, redis] = results;
+  if (kafka.status === 'rejected' || dynamodb.status === 'rejected' || minio.status === 'rejected' || redis.status === 'rejected') {
     // Do not leave the ones that did start running.
     await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
     const reasons = results.flatMap((r) => (r.status === 'rejected' ? [String(r.reason?.stack ?? r.reason)] : []));
@@ -59,16 +63,18 @@ export async function startStack(): Promise<Stack> {
     kafka: kafka.value,
     dynamodb: dynamodb.value,
     minio: minio.value,
+    redis: redis.value,
     env: {
       KAFKA_BROKERS: kafka.value.brokers,
       DYNAMODB_ENDPOINT: dynamodb.value.endpoint,
       S3_ENDPOINT: minio.value.endpoint,
       S3_ACCESS_KEY: minio.value.accessKey,
       S3_SECRET_KEY: minio.value.secretKey,
+      REDIS_URL: redis.value.url,
       HERALD_TEST_STACK: '1',
     },
     stop: async () => {
-      await Promise.all([kafka.value.stop(), dynamodb.value.stop(), minio.value.stop()]);
+      await Promise.all([kafka.value.stop(), dynamodb.value.stop(), minio.value.stop(), redis.value.stop()]);
     },
   };
 }

@@ -1,5 +1,4 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { parsePosition, positionOf, readFeedPage, type FeedSettings } from '@herald/fanout';
+import { parsePosition, positionOf, type FeedReader, type FeedSettings } from '@herald/fanout';
 import { HttpProblem } from '../errors.js';
 import type { components } from '../openapi/contract.generated.js';
 import { decodePosition, encodePosition } from './cursor.js';
@@ -32,8 +31,8 @@ const toItem = (row: FeedPostRow): FeedItem => ({
  * posts of the celebrities they follow (pulled from PostgreSQL), duplicates dropped (an author
  * who became a celebrity has entries pushed before), then the page's posts hydrated in one query.
  */
-export function createFeedService(deps: { repository: FeedRepository; dynamodb: DynamoDBClient | undefined; settings: FeedSettings }) {
-  const { repository, dynamodb, settings } = deps;
+export function createFeedService(deps: { repository: FeedRepository; reader: FeedReader | undefined; settings: FeedSettings }) {
+  const { repository, reader, settings } = deps;
   return {
     async read(userId: string, query: FeedQuery): Promise<FeedPage> {
       if (query.max_id !== undefined && query.since_id !== undefined) {
@@ -49,7 +48,7 @@ export function createFeedService(deps: { repository: FeedRepository; dynamodb: 
         return parsed && { createdAt: parsed.createdAt, id: parsed.postId };
       };
       const [pushed, pulled] = await Promise.all([
-        dynamodb ? readFeedPage(dynamodb, settings.tables.feeds, userId, { limit, before, after }) : Promise.resolve([]),
+        reader ? reader.read(userId, { limit, before, after }) : Promise.resolve([]),
         repository.celebrityPosts(userId, settings.celebrityThreshold, limit, { before: place(before), after: place(after) }),
       ]);
 

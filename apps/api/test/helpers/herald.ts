@@ -45,7 +45,7 @@ export interface TestHerald extends Herald {
 
 /** DynamoDB and S3 endpoints of the real-stack run (unset otherwise: embedded servers are used). */
 function stackEnv(): Record<string, string> {
-  const names = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'];
+  const names = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'REDIS_URL'];
   return Object.fromEntries(names.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]));
 }
 
