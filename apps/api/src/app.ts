@@ -30,6 +30,7 @@ import type { EventHub } from './stream/event-hub.js';
 import { streamRoutes } from './stream/routes.js';
 import type { ReplaySource } from './stream/sse-stream.js';
 import { createStreamTickets } from './stream/tickets.js';
+import type { MediaStorage } from './images/storage.js';
 
 export interface AppDependencies {
   config: Config;
@@ -47,6 +48,8 @@ export interface AppDependencies {
   notifications?: NotificationStore;
   /** The DynamoDB of the feed tables (the fan-out writes them); absent when there is none to read. */
   dynamodb?: DynamoDBClient;
+  /** The media bucket (image uploads); absent when the app runs without object storage. */
+  media?: MediaStorage;
   /** Consumer names (unprefixed) whose lag the API reports. Default: the in-process consumers'. */
   consumerNames?: readonly string[];
   /** The consumers running in this process (the consumer thread), for metrics. */
@@ -149,6 +152,7 @@ export async function buildApp(
     publisher,
     ...(deps.notifications ? { notifications: deps.notifications } : {}),
     ...(deps.dynamodb ? { dynamodb: deps.dynamodb } : {}),
+    ...(deps.media ? { media: deps.media } : {}),
     consumerGroups: (deps.consumerNames ?? consumerModules.map((module) => module.name)).map((name) => ({
       group: `${config.topicPrefix}${name}`,
       // A consumer run elsewhere that the API does not know is measured against every topic.

@@ -68,6 +68,15 @@ const configSchema = {
     RATE_LIMIT_PUBLIC: { type: 'string', pattern: RATE_LIMIT_PATTERN, default: '600/5m' },
     CORS_ORIGINS: { type: 'string', pattern: '^https?://[^/\\s,]+(,https?://[^/\\s,]+)*$' },
     TRUST_PROXY: { type: 'string', pattern: '^(true|false|[0-9]{1,2}|[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*)$', default: 'false' },
+    // Image posts: the media bucket lives on the notifier's S3 settings (S3_ENDPOINT, ...).
+    MEDIA_BUCKET: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', default: 'herald-media' },
+    MEDIA_PUBLIC_ENDPOINT: { type: 'string', pattern: '^https?://[^/\\s]+/?$' },
+    MEDIA_UPLOAD_EXPIRY_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 86400 },
+    MEDIA_UPLOAD_URL_TTL_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 3600 },
+    MEDIA_IMAGE_URL_TTL_SECONDS: { type: 'integer', minimum: 1, maximum: 604800, default: 900 },
+    MEDIA_SWEEP_INTERVAL_MS: { type: 'integer', minimum: 10, maximum: 86400000, default: 60000 },
+    MEDIA_RESCAN_AFTER_SECONDS: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+    MEDIA_NOTIFICATION_ARN: { type: 'string', pattern: '^arn:[A-Za-z0-9:_.-]+$' },
   },
   additionalProperties: true,
 } as const;
@@ -124,6 +133,27 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Feed tables and the celebrity threshold (FANOUT_*, FEED_*), shared with the fan-out that writes the feeds. */
   feeds: FeedSettings;
+  /** Image uploads (MEDIA_*); storage itself is the notifier's S3 (S3_ENDPOINT, ...). */
+  media: {
+    bucket: string;
+    /** Where clients reach storage, when not where the API does (e.g. `http://localhost:9000` for `http://minio:9000`). */
+    publicEndpoint: string | undefined;
+    /** An image whose upload is not completed this long after it was declared is abandoned. */
+    uploadExpirySeconds: number;
+    /** Lifetime of presigned upload URLs and POST policies (never past the upload's expiry). */
+    uploadUrlTtlSeconds: number;
+    /** Lifetime of the presigned GET of a ready image. */
+    imageUrlTtlSeconds: number;
+    /** How often the expiry sweep and the safety-net scan run. */
+    sweepIntervalMs: number;
+    /** A pending upload whose object exists this long without a worker result gets PostImageUploaded again. */
+    rescanAfterSeconds: number;
+    /**
+     * On MinIO: the notification target (e.g. `arn:minio:sqs::media:kafka`) the API points the
+     * bucket's s3:ObjectCreated:* events under `uploads/` at, at start. Unset: left as it is.
+     */
+    notificationArn: string | undefined;
+  };
   sse: {
     heartbeatMs: number;
     maxBufferedBytes: number;
@@ -176,6 +206,14 @@ type RawConfig = {
   RATE_LIMIT_PUBLIC: string;
   CORS_ORIGINS?: string;
   TRUST_PROXY: string;
+  MEDIA_BUCKET: string;
+  MEDIA_PUBLIC_ENDPOINT?: string;
+  MEDIA_UPLOAD_EXPIRY_SECONDS: number;
+  MEDIA_UPLOAD_URL_TTL_SECONDS: number;
+  MEDIA_IMAGE_URL_TTL_SECONDS: number;
+  MEDIA_SWEEP_INTERVAL_MS: number;
+  MEDIA_RESCAN_AFTER_SECONDS: number;
+  MEDIA_NOTIFICATION_ARN?: string;
   SSE_HEARTBEAT_MS: number;
   SSE_MAX_BUFFERED_BYTES: number;
   SSE_RECENT_EVENTS: number;
@@ -233,6 +271,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: raw.CORS_ORIGINS?.split(',') ?? [],
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     feeds,
+    media: {
+      bucket: raw.MEDIA_BUCKET,
+      publicEndpoint: raw.MEDIA_PUBLIC_ENDPOINT?.replace(/\/$/, ''),
+      uploadExpirySeconds: raw.MEDIA_UPLOAD_EXPIRY_SECONDS,
+      uploadUrlTtlSeconds: raw.MEDIA_UPLOAD_URL_TTL_SECONDS,
+      imageUrlTtlSeconds: raw.MEDIA_IMAGE_URL_TTL_SECONDS,
+      sweepIntervalMs: raw.MEDIA_SWEEP_INTERVAL_MS,
+      rescanAfterSeconds: raw.MEDIA_RESCAN_AFTER_SECONDS,
+      notificationArn: raw.MEDIA_NOTIFICATION_ARN,
+    },
     sse: {
       heartbeatMs: raw.SSE_HEARTBEAT_MS,
       maxBufferedBytes: raw.SSE_MAX_BUFFERED_BYTES,

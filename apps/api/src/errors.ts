@@ -21,6 +21,8 @@ export const problemTypes = {
   HERALD_DUPLICATE_SKU: { status: 409, title: 'SKU already in use', slug: 'duplicate-sku' },
   HERALD_INSUFFICIENT_STOCK: { status: 409, title: 'Insufficient stock', slug: 'insufficient-stock' },
   HERALD_STOCK_LIMIT: { status: 409, title: 'Stock would exceed its maximum', slug: 'stock-limit' },
+  HERALD_IMAGE_NOT_PENDING: { status: 409, title: 'Image not awaiting its upload', slug: 'image-not-pending' },
+  HERALD_UPLOAD_INCOMPLETE: { status: 409, title: 'Upload incomplete', slug: 'upload-incomplete' },
   HERALD_PRECONDITION_FAILED: { status: 412, title: 'Precondition failed', slug: 'precondition-failed' },
   HERALD_PAYLOAD_TOO_LARGE: { status: 413, title: 'Payload too large', slug: 'payload-too-large' },
   HERALD_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type', slug: 'unsupported-media-type' },

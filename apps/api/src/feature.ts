@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { UnitOfWork } from './outbox/unit-of-work.js';
+import type { MediaStorage } from './images/storage.js';
 import type { Publisher } from './publisher/publisher.js';
 
 /** A consumer group and the topics it reads, by their full (prefixed) names. */
@@ -25,6 +26,8 @@ export interface Platform {
   notifications?: NotificationStore;
   /** The DynamoDB of the feed tables (the fan-out writes them); absent when the app has none to read. */
   dynamodb?: DynamoDBClient;
+  /** The media bucket of image posts; absent when the app runs without object storage. */
+  media?: MediaStorage;
   /** The consumer groups this deployment runs, with the topics each reads (full names, for lag reports). */
   consumerGroups: ConsumerGroupTopics[];
 }

@@ -5,6 +5,7 @@ import { deadLettersFeature } from './dead-letters/feature.js';
 import type { Feature } from './feature.js';
 import { feedsFeature } from './feeds/feature.js';
 import { followsFeature } from './follows/feature.js';
+import { imagesFeature } from './images/feature.js';
 import { notificationsFeature } from './notifications/feature.js';
 import { postsFeature } from './posts/feature.js';
 import { postStatsFeature } from './post-stats/feature.js';
@@ -20,6 +21,7 @@ export const features: readonly Feature[] = [
   feedsFeature,
   notificationsFeature,
   postsFeature,
+  imagesFeature,
   postStatsFeature,
   blogsFeature,
   productsFeature,

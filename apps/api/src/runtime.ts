@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { TransferListItem } from 'node:worker_threads';
-import { topicNames } from '@herald/event-schemas';
+import { mediaUploadsTopicName, topicNames } from '@herald/event-schemas';
 import {
   createEmbeddedBroker,
   createKafkaTransport,
@@ -21,6 +21,8 @@ import type { NotifierConfig } from '@herald/notifier';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded-postgres.js';
 import { migrateUp } from './db/migrate.js';
 import { createPool, type Pool } from './db/pool.js';
+import { createMediaStorage, type MediaStorage } from './images/storage.js';
+import { storageNotificationSender } from './images/storage-notifications.js';
 import { startPublisher, type Publisher } from './publisher/publisher.js';
 import { createEventHub, type EventHub } from './stream/event-hub.js';
 
@@ -37,6 +39,8 @@ export interface Herald {
   transport: EventTransport;
   eventHub: EventHub;
   eventLog: EventLogAccess;
+  /** The media bucket of image posts (on S3_ENDPOINT, or the embedded S3). */
+  media: MediaStorage;
   /** The consumer thread (notifier, analytics, ...) once its consumers joined their groups; undefined when turned off. */
   consumers: Promise<ConsumerThread | undefined>;
   databaseUrl: string;
@@ -72,7 +76,8 @@ function ensureTopicsInBackground(
 ): { ready: Promise<boolean>; stop: () => void } {
   let stopped = false;
   let delay = 500;
-  const names = topicNames(config.topicPrefix);
+  // Besides the event topics, the one storage notifications of uploads arrive on.
+  const names = [...topicNames(config.topicPrefix), mediaUploadsTopicName(config.topicPrefix)];
   const attempt = async (): Promise<boolean> => {
     while (!stopped) {
       try {
@@ -194,9 +199,23 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
       started.push(() => thread.stop(config.shutdownTimeoutMs));
       eventLog = eventLogAt((await thread.stores).dynamodbEndpoint, notifierConfig);
     } else {
-      eventLog = await openEventLog(notifierConfig, logger);
+      eventLog = await openEventLog(notifierConfig, logger, storageNotificationSender(transport, config.topicPrefix));
     }
     started.push(() => eventLog.close());
+    // The media bucket: on the configured S3, else on the embedded one (the consumer thread's, or this thread's).
+    const embeddedS3 = !notifierConfig.s3.endpoint;
+    const media = createMediaStorage({
+      endpoint: notifierConfig.s3.endpoint ?? (consumerThread ? (await consumerThread.stores).s3Endpoint : eventLog.s3Endpoint!),
+      accessKey: embeddedS3 ? 'S3RVER' : notifierConfig.s3.accessKey!,
+      secretKey: embeddedS3 ? 'S3RVER' : notifierConfig.s3.secretKey!,
+      region: notifierConfig.s3.region,
+      bucket: config.media.bucket,
+      publicEndpoint: config.media.publicEndpoint,
+    });
+    // Uploads need the bucket; storage away at start-up is logged, and uploads fail until it is back.
+    await media
+      .prepare({ notificationArn: config.media.notificationArn })
+      .catch((error) => logger.error({ err: error, bucket: config.media.bucket }, 'media bucket not ready: image uploads fail until storage answers'));
     // The feeds the fan-out writes, read where it writes them.
     const feedAccess = feedAccessAt(consumerThread ? (await consumerThread.stores).dynamodbEndpoint : notifierConfig.dynamodb.endpoint, notifierConfig);
     if (feedAccess) started.push(() => feedAccess.close());
@@ -224,6 +243,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
         ...(feedAccess ? { dynamodb: feedAccess.dynamodb } : {}),
         notifications: eventLog.notifications,
         ...(thread ? { consumers: thread } : {}),
+        media,
       },
       logger,
     );
@@ -238,6 +258,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
       databaseUrl,
       eventHub,
       eventLog,
+      media,
       consumers,
       topicsReady: topicsState.ready,
       url: address,

@@ -12,7 +12,9 @@ const HERALD_VARIABLES = [
   'REFRESH_TOKEN_TTL_SECONDS', 'HERALD_ADMIN_PASSWORD', 'RATE_LIMIT_TOKEN_PER_ADDRESS', 'RATE_LIMIT_TOKEN_PER_HANDLE',
   'RATE_LIMIT_AUTHENTICATED', 'RATE_LIMIT_PUBLIC', 'CORS_ORIGINS', 'TRUST_PROXY', 'FANOUT_TABLE_PREFIX',
   'FANOUT_CELEBRITY_THRESHOLD', 'FANOUT_BATCH_SIZE', 'FANOUT_WRITE_CONCURRENCY', 'FANOUT_BACKFILL_POSTS', 'FEED_MAX_ENTRIES',
-  'FEED_TRIM_EVERY', 'AUTHOR_POSTS_MAX', 'REDIS_URL', 'FEED_CACHE_TTL_SECONDS',
+  'FEED_TRIM_EVERY', 'AUTHOR_POSTS_MAX', 'REDIS_URL', 'FEED_CACHE_TTL_SECONDS', 'MEDIA_BUCKET', 'MEDIA_PUBLIC_ENDPOINT', 'MEDIA_UPLOAD_EXPIRY_SECONDS',
+  'MEDIA_UPLOAD_URL_TTL_SECONDS', 'MEDIA_IMAGE_URL_TTL_SECONDS', 'MEDIA_SWEEP_INTERVAL_MS', 'MEDIA_RESCAN_AFTER_SECONDS',
+  'MEDIA_NOTIFICATION_ARN',
 ];
 const setAside = Object.fromEntries(HERALD_VARIABLES.filter((name) => name in process.env).map((name) => [name, process.env[name]]));
 for (const name of HERALD_VARIABLES) delete process.env[name];
@@ -77,6 +79,16 @@ t.test('with nothing set, every setting has its documented default', async (t) =
       redisUrl: undefined,
       cacheTtlSeconds: 3600,
     },
+    media: {
+      bucket: 'herald-media',
+      publicEndpoint: undefined,
+      uploadExpirySeconds: 86400,
+      uploadUrlTtlSeconds: 3600,
+      imageUrlTtlSeconds: 900,
+      sweepIntervalMs: 60000,
+      rescanAfterSeconds: 300,
+      notificationArn: undefined,
+    },
     sse: { heartbeatMs: 15000, maxBufferedBytes: 1048576, recentEvents: 10000, ticketTtlSeconds: 60, maxStreamsPerUser: 5 },
   });
 });
@@ -130,6 +142,14 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     AUTHOR_POSTS_MAX: '100',
     REDIS_URL: 'redis://cache:6379/0',
     FEED_CACHE_TTL_SECONDS: '600',
+    MEDIA_BUCKET: 'staging-media',
+    MEDIA_PUBLIC_ENDPOINT: 'https://media.example/',
+    MEDIA_UPLOAD_EXPIRY_SECONDS: '7200',
+    MEDIA_UPLOAD_URL_TTL_SECONDS: '600',
+    MEDIA_IMAGE_URL_TTL_SECONDS: '60',
+    MEDIA_SWEEP_INTERVAL_MS: '1000',
+    MEDIA_RESCAN_AFTER_SECONDS: '30',
+    MEDIA_NOTIFICATION_ARN: 'arn:minio:sqs::media:kafka',
   });
   t.strictSame(config, {
     auth: {
@@ -175,6 +195,16 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
       authorPostsMax: 100,
       redisUrl: 'redis://cache:6379/0',
       cacheTtlSeconds: 600,
+    },
+    media: {
+      bucket: 'staging-media',
+      publicEndpoint: 'https://media.example',
+      uploadExpirySeconds: 7200,
+      uploadUrlTtlSeconds: 600,
+      imageUrlTtlSeconds: 60,
+      sweepIntervalMs: 1000,
+      rescanAfterSeconds: 30,
+      notificationArn: 'arn:minio:sqs::media:kafka',
     },
     sse: { heartbeatMs: 1000, maxBufferedBytes: 2048, recentEvents: 0, ticketTtlSeconds: 30, maxStreamsPerUser: 3 },
   });

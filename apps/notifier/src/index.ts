@@ -40,5 +40,6 @@ export {
   type EmbeddedS3,
   type S3ClientOptions,
 } from './archive/s3.js';
+export { checkPostPolicy, type StorageNotification, type StorageNotificationOptions } from './archive/s3-front.js';
 export { replayEvents, type ReplayOptions } from './replay/replay-events.js';
 export { NOTIFIER_ERROR_CODES, NotifierError, isNotifierError, type NotifierErrorCode } from './errors.js';

@@ -10,6 +10,7 @@ import {
 import type { TransportLogger } from '@herald/event-transport';
 import type * as Minio from 'minio';
 import { createS3Client, startEmbeddedS3, type EmbeddedS3 } from './archive/s3.js';
+import type { StorageNotificationOptions } from './archive/s3-front.js';
 import type { NotifierConfig } from './config.js';
 import { readEmbeddedEndpoints, recordEmbeddedEndpoints } from './embedded-endpoints.js';
 import { createNotificationStore, type NotificationStore } from './notifications/notification-store.js';
@@ -41,6 +42,11 @@ export interface OpenStoresOptions {
    */
   mode?: 'serve' | 'client';
   log?: TransportLogger;
+  /**
+   * Where the embedded S3 (when this call starts it) sends the storage notifications of objects
+   * created under the prefix: the broker's `herald.media-uploads`, as MinIO does in the real stack.
+   */
+  storageNotifications?: StorageNotificationOptions;
 }
 
 const DEFAULT_ENDPOINT_TIMEOUT_MS = 1_000;
@@ -115,6 +121,8 @@ export async function openNotifierStores(config: NotifierConfig, options: OpenSt
         embeddedS3 = await startEmbeddedS3({
           directory: join(config.dataDir, 'archive'),
           port: mode === 'client' ? 0 : config.s3.embeddedPort,
+          ...(options.storageNotifications ? { notifications: options.storageNotifications } : {}),
+          onNotifyError: (error) => options.log?.warn({ err: error }, 'storage notification not sent'),
         });
         closers.push(() => embeddedS3!.close());
         ({ endpoint: s3Endpoint, accessKey, secretKey } = embeddedS3);

@@ -24,7 +24,18 @@ export interface MinioOptions {
   logFile?: string;
   accessKey?: string;
   secretKey?: string;
+  /**
+   * Kafka brokers (`host:port,...`) for MinIO's bucket notifications: a Kafka target with the id
+   * `MINIO_MEDIA_NOTIFY_ID` publishing to `herald.media-uploads` (events wait in a queue folder
+   * while the broker is away). Buckets opt in with the ARN `mediaNotificationArn`.
+   */
+  kafkaBrokers?: string;
 }
+
+/** Id of the Kafka notification target the stack's MinIO gets when given brokers. */
+export const MINIO_MEDIA_NOTIFY_ID = 'media';
+/** The ARN a bucket's notification configuration names to publish to that target. */
+export const mediaNotificationArn = `arn:minio:sqs::${MINIO_MEDIA_NOTIFY_ID}:kafka`;
 
 export interface Minio {
   /** e.g. `http://127.0.0.1:41234` (S3 API, path-style addressing) */
@@ -33,6 +44,8 @@ export interface Minio {
   accessKey: string;
   secretKey: string;
   region: string;
+  /** Set when started with Kafka brokers: the ARN of its Kafka notification target. */
+  notificationArn: string | undefined;
   dataDir: string;
   logFile: string;
   stop(): Promise<void>;
@@ -76,6 +89,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<Minio> {
   const port = options.port ?? (await findFreePort());
   const dataDir = options.dataDir ?? ownedTempDir('herald-minio-');
   mkdirSync(dataDir, { recursive: true });
+  if (options.kafkaBrokers) mkdirSync(join(dataDir, 'notify-queue'), { recursive: true });
   const accessKey = options.accessKey ?? 'herald';
   const secretKey = options.secretKey ?? 'herald-secret';
   const endpoint = `http://127.0.0.1:${port}`;
@@ -95,6 +109,14 @@ export async function startMinio(options: MinioOptions = {}): Promise<Minio> {
       MINIO_UPDATE: 'off',
       MINIO_CI_CD: 'on',
       MINIO_REGION: 'us-east-1',
+      ...(options.kafkaBrokers
+        ? {
+            [`MINIO_NOTIFY_KAFKA_ENABLE_${MINIO_MEDIA_NOTIFY_ID.toUpperCase()}`]: 'on',
+            [`MINIO_NOTIFY_KAFKA_BROKERS_${MINIO_MEDIA_NOTIFY_ID.toUpperCase()}`]: options.kafkaBrokers,
+            [`MINIO_NOTIFY_KAFKA_TOPIC_${MINIO_MEDIA_NOTIFY_ID.toUpperCase()}`]: 'herald.media-uploads',
+            [`MINIO_NOTIFY_KAFKA_QUEUE_DIR_${MINIO_MEDIA_NOTIFY_ID.toUpperCase()}`]: join(dataDir, 'notify-queue'),
+          }
+        : {}),
     },
     logFile,
     probe: () => isLive(endpoint),
@@ -108,6 +130,7 @@ export async function startMinio(options: MinioOptions = {}): Promise<Minio> {
     accessKey,
     secretKey,
     region: 'us-east-1',
+    notificationArn: options.kafkaBrokers ? mediaNotificationArn : undefined,
     dataDir,
     logFile,
     stop: () => service.stop(),

@@ -13,6 +13,7 @@ export const STACK_ENV_VARS = [
   'S3_ENDPOINT',
   'S3_ACCESS_KEY',
   'S3_SECRET_KEY',
+  'MEDIA_NOTIFICATION_ARN',
   'REDIS_URL',
   'HERALD_TEST_STACK',
 ] as const;
@@ -51,7 +52,10 @@ export async function provisionStack(services: StackService[] = STACK_SERVICES):
 
 export async function startStack(): Promise<Stack> {
   await provisionStack();
-  const results = await Promise.allSettled([startKafka(), startDynamoDbLocal(), startMinio(), startRedis()] as const);
+  // MinIO publishes its bucket notifications to the broker, so it starts once the broker is up.
+  const kafkaStarting = startKafka();
+  const minioStarting = kafkaStarting.then((broker) => startMinio({ kafkaBrokers: broker.brokers }));
+  const results = await Promise.allSettled([kafkaStarting, startDynamoDbLocal(), minioStarting, startRedis()] as const);
   const [kafka, dynamodb, minio, redis] = results;
   if (kafka.status === 'rejected' || dynamodb.status === 'rejected' || minio.status === 'rejected' || redis.status === 'rejected') {
     // Do not leave the ones that did start running.
@@ -70,6 +74,7 @@ export async function startStack(): Promise<Stack> {
       S3_ENDPOINT: minio.value.endpoint,
       S3_ACCESS_KEY: minio.value.accessKey,
       S3_SECRET_KEY: minio.value.secretKey,
+      MEDIA_NOTIFICATION_ARN: minio.value.notificationArn ?? '',
       REDIS_URL: redis.value.url,
       HERALD_TEST_STACK: '1',
     },

@@ -9,6 +9,7 @@ import { logSerializers } from '@herald/logging';
 import { openNotifierStores } from '@herald/notifier';
 import { pino } from 'pino';
 import { createPool } from '../db/pool.js';
+import { storageNotificationSender } from '../images/storage-notifications.js';
 import { consumerModules, type RunningConsumerModule } from './modules.js';
 import type { ConsumerThreadData, ConsumerThreadToMain, MainToConsumerThread } from './protocol.js';
 
@@ -23,7 +24,9 @@ const log = pino({ level: settings.logLevel, name: 'herald', serializers: logSer
 const transport = createTransportFromDescriptor(descriptor, log.child({ component: 'transport' }));
 const pool = createPool(settings.databaseUrl, settings.poolMax, 'herald-consumers');
 pool.on('error', (error) => log.warn({ err: { message: error.message } }, 'idle database connection failed'));
-const stores = await openNotifierStores(settings.notifierConfig, { mode: 'serve', log: log.child({ component: 'event-log' }) });
+// The embedded S3 (when S3_ENDPOINT is unset) announces uploads on the broker, as MinIO does.
+const storageNotifications = storageNotificationSender(transport, settings.topicPrefix);
+const stores = await openNotifierStores(settings.notifierConfig, { mode: 'serve', log: log.child({ component: 'event-log' }), storageNotifications });
 post({ type: 'stores', dynamodbEndpoint: stores.dynamodbEndpoint, s3Endpoint: stores.s3Endpoint });
 
 const running: RunningConsumerModule[] = [];
@@ -66,6 +69,7 @@ async function stop(): Promise<void> {
   await Promise.allSettled(running.map((consumer) => consumer.stop()));
   report();
   await stores.close().catch((error: unknown) => log.warn({ err: error }, 'closing the event log failed'));
+  await storageNotifications.close().catch(() => {});
   await transport.close().catch(() => {});
   await pool.end().catch(() => {});
   logDestination.flushSync();

@@ -1,5 +1,11 @@
 import { createEventLog, createEventLogClient, type EventLog } from '@herald/event-log';
-import { createNotificationStore, openNotifierStores, type NotificationStore, type NotifierConfig } from '@herald/notifier';
+import {
+  createNotificationStore,
+  openNotifierStores,
+  type NotificationStore,
+  type NotifierConfig,
+  type StorageNotificationOptions,
+} from '@herald/notifier';
 import type { Logger } from 'pino';
 import type { ReplaySource } from '../stream/sse-stream.js';
 
@@ -9,6 +15,8 @@ export interface EventLogAccess {
   replaySource: ReplaySource;
   /** People's notifications, in their table on the same DynamoDB (written by the notifier). */
   notifications: NotificationStore;
+  /** Where the S3 of the event archive and the media bucket is, when this process started it (embedded). */
+  s3Endpoint?: string;
   close(): Promise<void>;
 }
 
@@ -53,7 +61,21 @@ export function eventLogAt(endpoint: string, config: NotifierConfig): EventLogAc
  * the embedded server is started here, so that the log written by an earlier run can still serve
  * resumes.
  */
-export async function openEventLog(config: NotifierConfig, logger: Logger): Promise<EventLogAccess> {
-  const stores = await openNotifierStores(config, { mode: 'serve', log: logger.child({ component: 'event-log' }) });
-  return access(stores.eventLog, stores.notifications, () => stores.close());
+export async function openEventLog(
+  config: NotifierConfig,
+  logger: Logger,
+  storageNotifications?: StorageNotificationOptions & { close(): Promise<void> },
+): Promise<EventLogAccess> {
+  const stores = await openNotifierStores(config, {
+    mode: 'serve',
+    log: logger.child({ component: 'event-log' }),
+    ...(storageNotifications ? { storageNotifications } : {}),
+  });
+  return {
+    ...access(stores.eventLog, stores.notifications, async () => {
+      await stores.close();
+      await storageNotifications?.close();
+    }),
+    s3Endpoint: stores.s3Endpoint,
+  };
 }

@@ -338,6 +338,11 @@ export interface paths {
          *     safely, since the same id with the same title and content answers 200 with the existing
          *     post, and with anything else 409. Without it the server makes a UUIDv7. Publishes
          *     `PostCreated`.
+         *
+         *     With `image`, the answer also carries `upload`: a presigned POST policy for sending the file
+         *     straight to storage (the bytes never pass through the API), and the post shows
+         *     `image.status: pending` until the media worker has checked and converted it. An upload not
+         *     completed in time is abandoned and the image rejected (`expired`); the post stays.
          */
         post: operations["createPost"];
         delete?: never;
@@ -369,6 +374,76 @@ export interface paths {
          * @description Publishes `PostUpdated` naming the changed fields, when something changed.
          */
         patch: operations["updatePost"];
+        trace?: never;
+    };
+    "/api/v1/posts/{id}/image/multipart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload the post's image in parts (resumable)
+         * @description For large images and unstable connections: starts an S3 multipart upload of the post's
+         *     pending image (its author only) and answers with a presigned PUT URL per part. Parts are
+         *     `part_size_bytes` long (8 MiB or more), the last one shorter. A client that lost its
+         *     connection asks `GET .../image/parts` what arrived and continues with the missing parts;
+         *     then it calls `POST .../image/complete`. Starting again replaces an unfinished multipart
+         *     upload of the same image (its parts are aborted).
+         */
+        post: operations["startImageMultipart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{id}/image/parts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The parts of the image's multipart upload that storage has received
+         * @description What arrived (number, ETag, size) and fresh presigned URLs for the parts still missing, so
+         *     that a client continues after a dropped connection. Its author only.
+         */
+        get: operations["listImageParts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/posts/{id}/image/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Say that the image's upload is done
+         * @description Completes the multipart upload when there is one (every part present, their sizes adding up
+         *     to the declared `size_bytes`), checks that the object is in storage, and publishes
+         *     `PostImageUploaded` so the media worker checks and converts it (storage notifications also
+         *     tell the worker; this call makes sure). The image stays `pending` until the worker's result
+         *     arrives. Repeating the call changes nothing. Its author only.
+         */
+        post: operations["completeImageUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/posts/{id}/comments": {
@@ -1017,6 +1092,98 @@ export interface components {
             id?: components["schemas"]["PostIdInput"];
             title?: components["schemas"]["PostTitle"];
             content: components["schemas"]["PostContent"];
+            image?: components["schemas"]["ImageDeclaration"];
+        };
+        /**
+         * @description The image the post will carry, declared before its upload. The answer's `upload` says how
+         *     to send it straight to storage; the media worker then checks the bytes (MD5, real type,
+         *     pixel count) and makes a 600x600 JPEG of it.
+         */
+        ImageDeclaration: {
+            /** @enum {unknown} */
+            content_type: "image/png" | "image/jpeg" | "image/bmp";
+            /** @description Exact size of the file (at most 100 MiB). */
+            size_bytes: number;
+            /**
+             * @description Base64 of the file's MD5 digest (16 bytes), as in a Content-MD5 header.
+             * @example 1B2M2Y8AsgTpgAmY7PhCfg==
+             */
+            md5: string;
+        };
+        PostImage: {
+            /**
+             * @description `pending` until the upload arrived and was checked; `rejected` leaves the post without an image.
+             * @enum {unknown}
+             */
+            status: "pending" | "ready" | "rejected";
+            /**
+             * Format: uri
+             * @description When `ready`: a short-lived presigned GET of the 600x600 JPEG (ask for the post again for a fresh one).
+             */
+            url?: string;
+            /** Format: date-time */
+            url_expires_at?: string;
+            width?: number;
+            height?: number;
+            /** @enum {unknown} */
+            reason_code?: "md5_mismatch" | "unsupported_type" | "too_many_pixels" | "too_large" | "unreadable" | "expired" | "missing";
+            /** @description When `rejected`: why. */
+            reason?: string;
+        };
+        /**
+         * @description How to send the image straight to storage: a presigned POST policy (`method` POST, a
+         *     multipart/form-data request to `url` with every one of `fields`, then the file as the last
+         *     field `file`). Storage itself refuses anything else than the declared size, type and key.
+         *     Large files on unstable connections use `POST /api/v1/posts/{id}/image/multipart` instead.
+         */
+        ImageUpload: {
+            /** @enum {unknown} */
+            method: "POST" | "PUT";
+            /** Format: uri */
+            url: string;
+            fields?: {
+                [key: string]: string;
+            };
+            headers?: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            expires_at: string;
+        };
+        ImageMultipartStart: {
+            /**
+             * @description Size of every part but the last (8 MiB or more).
+             * @default 8388608
+             */
+            part_size_bytes: number;
+        };
+        ImageMultipart: {
+            /** Format: uuid */
+            upload_id: string;
+            part_size_bytes: number;
+            part_count: number;
+            size_bytes: number;
+            /**
+             * Format: date-time
+             * @description The upload is abandoned (and the image rejected) if not completed by then.
+             */
+            expires_at: string;
+            parts_received: {
+                part_number: number;
+                etag: string;
+                size_bytes: number;
+            }[];
+            /** @description Each part not received yet, with a presigned PUT URL for it. */
+            parts_missing: {
+                part_number: number;
+                size_bytes: number;
+                /** @constant */
+                method: "PUT";
+                /** Format: uri */
+                url: string;
+                /** Format: date-time */
+                url_expires_at: string;
+            }[];
         };
         PostUpdate: {
             title?: components["schemas"]["PostTitle"];
@@ -1042,6 +1209,9 @@ export interface components {
             view_count: number;
             /** @description The post's two newest comments, newest first. */
             latest_comments: components["schemas"]["Comment"][];
+            image?: components["schemas"]["PostImage"];
+            /** @description Only in the answer to the creation of a post with an image. */
+            upload?: components["schemas"]["ImageUpload"];
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -2393,6 +2563,96 @@ export interface operations {
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    startImageMultipart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ImageMultipartStart"];
+            };
+        };
+        responses: {
+            /** @description Started; upload the parts with their URLs */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageMultipart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listImageParts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The multipart upload's state */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageMultipart"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    completeImageUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received; the image is being checked */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -9,6 +9,7 @@ import { decodeCommentCursor, decodePostCursor, encodeCommentCursor, encodePostC
 import * as repository from './repository.js';
 import { toComment, toPost, toSnapshot, type Comment, type Post } from './representation.js';
 import type { ViewCounter } from './views.js';
+import type { ImageDeclaration, ImageService } from '../images/service.js';
 
 /** Ids that name routes of their own (`/api/v1/posts/stats`, `/api/v1/posts/create_post`). */
 export const RESERVED_POST_IDS: ReadonlySet<string> = new Set(['stats', 'create_post']);
@@ -20,6 +21,8 @@ export interface PostInput {
   id?: string;
   title?: string;
   content: string;
+  /** An image to upload straight to storage after the post is created. */
+  image?: ImageDeclaration;
 }
 
 export interface PostPage {
@@ -83,14 +86,53 @@ export interface PostService {
   commentOwners(commentId: string): Promise<string[] | undefined>;
 }
 
-export function createPostService({ pool, unitOfWork, eventSource, views }: { pool: Pool; unitOfWork: UnitOfWork; eventSource: string; views: ViewCounter }): PostService {
+export function createPostService({
+  pool,
+  unitOfWork,
+  eventSource,
+  views,
+  images,
+}: {
+  pool: Pool;
+  unitOfWork: UnitOfWork;
+  eventSource: string;
+  views: ViewCounter;
+  /** Image posts; without it, a post declaring an image is refused. */
+  images?: ImageService;
+}): PostService {
+  /** The posts with their images (a ready one with a fresh presigned URL). */
+  async function withImages(posts: Post[]): Promise<Post[]> {
+    if (!images || posts.length === 0) return posts;
+    const found = await images.imagesOf(posts.map((post) => post.id));
+    return posts.map((post) => (found.has(post.id) ? { ...post, image: found.get(post.id)! } : post));
+  }
+
+  /** A post being created with an image: the post, its image row and PostCreated in one transaction; the upload presigned after. */
+  async function createWithImage(author: Principal, id: string, image: ImageDeclaration, snapshot: repository.NewPost, event: HeraldEvent) {
+    if (!images) throw invalidFields([{ in: 'body', field: 'image', message: 'image uploads are not available on this server' }]);
+    const written = await unitOfWork.run(async (client) => {
+      const { rows } = await client.query<{ id: string; author_display_name: string }>({
+        name: 'posts-insert',
+        text: repository.insertPostSql,
+        values: repository.insertPostValues(snapshot),
+      });
+      if (!rows[0]) return { result: undefined, events: [] as HeraldEvent[] };
+      const row = await images.declare(client, { postId: id, authorId: author.userId, image, at: snapshot.createdAt });
+      return { result: { displayName: rows[0].author_display_name, row }, events: [event] };
+    });
+    if (!written) return undefined;
+    const upload = await images.uploadFor(written.row);
+    return { displayName: written.displayName, image: { status: 'pending' as const }, ...(upload ? { upload } : {}) };
+  }
+
   const preconditionFailed = (id: string, version: number) =>
     new HttpProblem('HERALD_PRECONDITION_FAILED', `post ${id} is at version ${version}; If-Match does not match it`);
 
   async function read(id: string): Promise<Post> {
     const row = await repository.findPost(pool, id);
     if (!row) throw notFound('post', id);
-    return toPost(row, views.pending(id));
+    const [post] = await withImages([toPost(row, views.pending(id))]);
+    return post!;
   }
 
   return {
@@ -101,7 +143,16 @@ export function createPostService({ pool, unitOfWork, eventSource, views }: { po
       const at = new Date();
       const blog_id = blogId ?? null;
       const snapshot = { id, author_id: author.userId, blog_id, title, content, created_at: at, updated_at: at, version: 1 };
-      const rows = await unitOfWork.writeOne<{ id: string; author_display_name: string }>({
+      if (input.image) {
+        const event = createEvent({ id: uuidv7(), type: 'PostCreated', subject: id, source: eventSource, time: at, data: { post: toSnapshot(snapshot) } });
+        const withImage = await createWithImage(author, id, input.image, { id, authorId: author.userId, blogId: blog_id, title, content, createdAt: at }, event);
+        if (withImage) {
+          const { displayName, ...image } = withImage;
+          const post = toPost({ ...snapshot, author_handle: author.handle, author_display_name: displayName, comment_count: 0, view_count: 0, latest_comments: [] });
+          return { post: { ...post, ...image }, created: true };
+        }
+      }
+      const rows = input.image ? [] : await unitOfWork.writeOne<{ id: string; author_display_name: string }>({
         name: 'posts-insert',
         sql: repository.insertPostSql,
         values: repository.insertPostValues({ id, authorId: author.userId, blogId: blog_id, title, content, createdAt: at }),
@@ -114,7 +165,11 @@ export function createPostService({ pool, unitOfWork, eventSource, views }: { po
       // The id exists: a retry of the same creation gets the post, anything else is a conflict.
       const existing = await repository.findPost(pool, id);
       if (existing && existing.author_id === author.userId && existing.blog_id === blog_id && existing.title === title && existing.content === content) {
-        return { post: toPost(existing, views.pending(id)), created: false };
+        const [post] = await withImages([toPost(existing, views.pending(id))]);
+        // A retry of a creation with an image gets the upload again while it is still awaited.
+        const row = images && input.image ? await images.findRow(id) : undefined;
+        const upload = row ? await images!.uploadFor(row) : undefined;
+        return { post: { ...post!, ...(upload ? { upload } : {}) }, created: false };
       }
       throw new HttpProblem('HERALD_DUPLICATE_POST_ID', `a different post with the id ${id} exists`, [
         { in: 'body', field: 'id', message: 'is taken by a different post' },
@@ -133,7 +188,7 @@ export function createPostService({ pool, unitOfWork, eventSource, views }: { po
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        items: page.map((row) => toPost(row, views.pending(row.id))),
+        items: await withImages(page.map((row) => toPost(row, views.pending(row.id)))),
         next_cursor: rows.length > limit && last ? encodePostCursor(last) : null,
       };
     },

@@ -45,7 +45,7 @@ export interface TestHerald extends Herald {
 
 /** DynamoDB and S3 endpoints of the real-stack run (unset otherwise: embedded servers are used). */
 function stackEnv(): Record<string, string> {
-  const names = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'REDIS_URL'];
+  const names = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'MEDIA_NOTIFICATION_ARN', 'REDIS_URL'];
   return Object.fromEntries(names.filter((name) => process.env[name]).map((name) => [name, process.env[name]!]));
 }
 
@@ -89,6 +89,7 @@ export async function startTestHerald(
     EMBEDDED_S3_PORT: '0',
     EVENT_LOG_TABLE: `herald-events-${topicPrefix.slice(1, -1)}`,
     S3_BUCKET: `herald-archive-${topicPrefix.slice(1, -1)}`,
+    MEDIA_BUCKET: `herald-media-${topicPrefix.slice(1, -1)}`,
     ...(kafkaBrokers ? { KAFKA_BROKERS: kafkaBrokers } : {}),
     ...stackEnv(),
     ...overrides,

@@ -3,7 +3,7 @@ import type { TestHerald, TestUser } from './herald.js';
 type Tap = typeof import('tap').default;
 
 export interface OwnedRequest {
-  method: 'PATCH' | 'PUT' | 'POST' | 'DELETE';
+  method: 'GET' | 'PATCH' | 'PUT' | 'POST' | 'DELETE';
   url: string;
   body?: unknown;
   headers?: Record<string, string>;

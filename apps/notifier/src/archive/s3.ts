@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import * as Minio from 'minio';
 import { NOTIFIER_ERROR_CODES, NotifierError } from '../errors.js';
 import { NETWORK_ERROR_CODES } from '@herald/event-log';
+import { createS3Front, type StorageNotificationOptions } from './s3-front.js';
 
 export interface S3ClientOptions {
   /** e.g. `http://127.0.0.1:9000` (path-style addressing). */
@@ -108,16 +110,27 @@ export interface EmbeddedS3 {
 }
 
 interface S3rverInstance {
-  run(): Promise<AddressInfo>;
-  close(): Promise<void>;
+  store: unknown;
+  callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  configureBuckets(): Promise<void>;
+  logger: { exceptions: { unhandle(): void }; close(): void };
 }
 type S3rverConstructor = new (options: Record<string, unknown>) => S3rverInstance;
 
 /**
  * s3rver (S3's API on a folder) in this process: the archive's store for tests and for the
- * embedded default. It accepts only its own fixed credentials, returned here.
+ * embedded default, and the media bucket's. It accepts only its own fixed credentials, returned
+ * here. In front of it, what direct uploads need and s3rver lacks (see createS3Front): POST policy
+ * uploads with their conditions enforced, listing and aborting multipart uploads, CORS, and
+ * storage notifications of created objects, sent to `notifications` when given.
  */
-export async function startEmbeddedS3(options: { directory: string; port?: number; host?: string }): Promise<EmbeddedS3> {
+export async function startEmbeddedS3(options: {
+  directory: string;
+  port?: number;
+  host?: string;
+  notifications?: StorageNotificationOptions;
+  onNotifyError?: (error: unknown) => void;
+}): Promise<EmbeddedS3> {
   const require = createRequire(import.meta.url);
   const S3rver = require('s3rver') as S3rverConstructor;
   mkdirSync(options.directory, { recursive: true });
@@ -129,13 +142,40 @@ export async function startEmbeddedS3(options: { directory: string; port?: numbe
     silent: true,
     vhostBuckets: false,
   });
-  const { port } = await server.run();
+  await server.configureBuckets();
+  const httpServer = createServer();
+  httpServer.on(
+    'request',
+    createS3Front({
+      s3rverHandler: server.callback(),
+      store: server.store as Parameters<typeof createS3Front>[0]['store'],
+      // Beside the buckets, under a name no bucket can have.
+      tempDirectory: join(options.directory, '_incoming'),
+      ...(options.notifications ? { notifications: options.notifications } : {}),
+      ...(options.onNotifyError ? { onNotifyError: options.onNotifyError } : {}),
+      host,
+      port: () => (httpServer.address() as AddressInfo).port,
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 0, host, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
     endpoint: `http://${host}:${port}`,
     port,
     accessKey: 'S3RVER',
     secretKey: 'S3RVER',
-    close: () => (closing ??= server.close()),
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        httpServer.close(() => {
+          server.logger.exceptions.unhandle();
+          server.logger.close();
+          resolve();
+        });
+        httpServer.closeAllConnections();
+      })),
   };
 }

@@ -1,0 +1,48 @@
+import { fileURLToPath } from 'node:url';
+import { defineFeature, type Platform } from '../feature.js';
+import { startImageResults } from './results-consumer.js';
+import { imageRoutes } from './routes.js';
+import { createImageService, type ImageService } from './service.js';
+
+/** The image service of a platform with media storage (none without). */
+export function imageServiceOf(platform: Platform): ImageService | undefined {
+  if (!platform.media) return undefined;
+  return createImageService({
+    pool: platform.pool,
+    unitOfWork: platform.unitOfWork,
+    storage: platform.media,
+    settings: platform.config.media,
+    eventSource: platform.config.eventSource,
+  });
+}
+
+/**
+ * Image posts, API side: the upload endpoints (multipart, parts, completion), the consumer of the
+ * media worker's verdicts, and the periodic sweep that abandons expired uploads and re-announces
+ * uploads whose verdict never came. Declaring an image happens with the post (posts feature).
+ */
+export const imagesFeature = defineFeature({
+  name: 'images',
+  migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
+  async register(app, platform) {
+    const images = imageServiceOf(platform);
+    if (!images) return;
+    await imageRoutes(app, { images, pool: platform.pool });
+
+    const results = startImageResults({ transport: platform.transport, prefix: platform.config.topicPrefix, images, log: app.log as never });
+    let sweeping: Promise<unknown> | undefined;
+    const timer = setInterval(() => {
+      sweeping ??= images
+        .sweep()
+        .then((done) => (done.expired || done.announced) && app.log.info(done, 'image uploads swept'))
+        .catch((error) => app.log.warn({ err: error }, 'image upload sweep failed; next time'))
+        .finally(() => (sweeping = undefined));
+    }, platform.config.media.sweepIntervalMs);
+    timer.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(timer);
+      await sweeping;
+      await results.stop();
+    });
+  },
+});

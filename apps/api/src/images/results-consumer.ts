@@ -1,0 +1,61 @@
+import { startConsumer, type RunningConsumer } from '@herald/consumer-runtime';
+import type { EventTransport } from '@herald/event-transport';
+import type { Logger } from 'pino';
+import type { ImageService } from './service.js';
+
+/** The API's consumer group for the media worker's verdicts. */
+export const IMAGE_RESULTS_GROUP = 'api-images';
+
+/**
+ * Applies PostImageReady / PostImageRejected to the post's image. Idempotent: a verdict changes
+ * the row only for the current upload while it is pending, so redeliveries and verdicts about a
+ * replaced upload change nothing. Started in the background: until the topics exist (or while the
+ * broker is away) it tries again, and verdicts wait in the topic meanwhile.
+ */
+export function startImageResults({
+  transport,
+  prefix,
+  images,
+  log,
+  retryMs = 1_000,
+}: {
+  transport: EventTransport;
+  prefix: string;
+  images: ImageService;
+  log: Logger;
+  retryMs?: number;
+}): { stop(): Promise<void> } {
+  let stopped = false;
+  let running: RunningConsumer | undefined;
+  const started = (async () => {
+    while (!stopped) {
+      try {
+        running = await startConsumer(
+          {
+            name: IMAGE_RESULTS_GROUP,
+            topics: ['posts'],
+            eventTypes: ['PostImageReady', 'PostImageRejected'],
+            handle: async (event) => {
+              await images.applyResult(event);
+            },
+            // The database away is an outage to wait out, not a reason to drop a verdict.
+            isTransient: (error) => typeof (error as { code?: unknown })?.code === 'string' && /^(08|57P|53)/.test((error as { code: string }).code),
+          },
+          { transport, prefix, log },
+        );
+        if (stopped) await running.stop();
+        return;
+      } catch (error) {
+        log.warn({ err: error, retryInMs: retryMs }, 'image results consumer not started yet; retrying');
+        await new Promise((resolve) => setTimeout(resolve, retryMs).unref());
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await started;
+      await running?.stop();
+    },
+  };
+}

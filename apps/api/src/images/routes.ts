@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import { notFound } from '../errors.js';
+import { etagOf } from '../lib/etag.js';
+import * as posts from '../posts/repository.js';
+import { toPost } from '../posts/representation.js';
+import type { Pool } from '../db/pool.js';
+import type { ImageService } from './service.js';
+
+type IdParams = { id: string };
+
+/** The image upload endpoints of a post: its author only (the shared ownership check of posts). */
+export async function imageRoutes(app: FastifyInstance, { images, pool }: { images: ImageService; pool: Pool }) {
+  const author = { preHandler: app.auth.requireOwner('post') };
+
+  app.openapi.route(
+    app,
+    'startImageMultipart',
+    async (request, reply) => {
+      const body = (request.body ?? {}) as { part_size_bytes?: number };
+      return reply.code(201).send(await images.startMultipart((request.params as IdParams).id, body.part_size_bytes));
+    },
+    author,
+  );
+
+  app.openapi.route(app, 'listImageParts', async (request) => images.parts((request.params as IdParams).id), author);
+
+  app.openapi.route(
+    app,
+    'completeImageUpload',
+    async (request, reply) => {
+      const { id } = request.params as IdParams;
+      await images.complete(id);
+      const row = await posts.findPost(pool, id);
+      if (!row) throw notFound('post', id);
+      const image = (await images.imagesOf([id])).get(id);
+      return reply.code(202).header('etag', etagOf(row.version)).send({ ...toPost(row), ...(image ? { image } : {}) });
+    },
+    author,
+  );
+}

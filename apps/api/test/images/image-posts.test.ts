@@ -1,0 +1,270 @@
+import { createHash, randomBytes } from 'node:crypto';
+import t from 'tap';
+import {
+  CLOUDEVENTS_STRUCTURED_CONTENT_TYPE,
+  createEvent,
+  mediaUploadsTopicName,
+  topicName,
+  type HeraldEvent,
+} from '@herald/event-schemas';
+import { createS3Client } from '@herald/notifier';
+import { eventually, onRealBroker, readTopic, startTestHerald, type TestHerald, type TestUser } from '../helpers/herald.js';
+import { specifyOwnership } from '../helpers/ownership.js';
+
+// Image posts, API side, on the storage of this run: the in-process S3 (npm test) or MinIO with
+// its Kafka notifications (npm run test:stack). The media worker's verdicts are published here by
+// the test itself; the worker's own tests go through it end to end.
+
+const MiB = 1024 * 1024;
+const md5Of = (bytes: Buffer) => createHash('md5').update(bytes).digest('base64');
+const png = (size: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(size - 8)]);
+
+interface Upload {
+  method: string;
+  url: string;
+  fields: Record<string, string>;
+  expires_at: string;
+}
+interface Multipart {
+  upload_id: string;
+  part_count: number;
+  part_size_bytes: number;
+  parts_received: { part_number: number; etag: string; size_bytes: number }[];
+  parts_missing: { part_number: number; size_bytes: number; url: string }[];
+}
+
+/** Where the storage notifications of this run arrive: MinIO's target topic, or the embedded S3's under the test's prefix. */
+const uploadsTopic = (herald: TestHerald) => (onRealBroker && process.env.MEDIA_NOTIFICATION_ARN ? 'herald.media-uploads' : mediaUploadsTopicName(herald.topicPrefix));
+
+function storageClient(herald: TestHerald) {
+  const accessKey = process.env.S3_ENDPOINT ? process.env.S3_ACCESS_KEY! : 'S3RVER';
+  const secretKey = process.env.S3_ENDPOINT ? process.env.S3_SECRET_KEY! : 'S3RVER';
+  return createS3Client({ endpoint: herald.media.endpoint, accessKey, secretKey });
+}
+
+async function createImagePost(herald: TestHerald, author: TestUser, bytes: Buffer, declared: { content_type?: string; size_bytes?: number } = {}) {
+  const response = await herald.request({
+    method: 'POST',
+    url: '/api/v1/posts',
+    as: author.accessToken,
+    body: { content: 'a picture', image: { content_type: 'image/png', size_bytes: bytes.length, md5: md5Of(bytes), ...declared } },
+  });
+  if (response.statusCode !== 201) throw new Error(`creating the post failed: ${response.statusCode} ${response.body}`);
+  return response.json() as { id: string; image: { status: string }; upload: Upload };
+}
+
+/** A browser-style POST upload with the policy's fields, the file last. */
+async function postUpload(upload: Upload, bytes: Buffer, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries({ ...upload.fields, ...fields })) form.append(name, value);
+  form.append('file', new Blob([bytes]), 'picture.png');
+  return fetch(upload.url, { method: 'POST', body: form });
+}
+
+async function publishVerdict(herald: TestHerald, event: HeraldEvent) {
+  const producer = herald.transport.createProducer();
+  await producer.connect();
+  await producer.send([
+    { topic: topicName('posts', herald.topicPrefix), key: event.subject, value: JSON.stringify(event), headers: { 'content-type': CLOUDEVENTS_STRUCTURED_CONTENT_TYPE } },
+  ]);
+  await producer.disconnect();
+}
+
+const imageRow = async (herald: TestHerald, postId: string) =>
+  (await herald.pool.query('SELECT status, upload_id, object_key, multipart_upload_id, reason_code, uploaded_at FROM post_images WHERE post_id = $1', [postId])).rows[0];
+
+const objectExists = async (herald: TestHerald, key: string) => Boolean(await herald.media.stat(key));
+
+const herald = await startTestHerald(t, { MEDIA_SWEEP_INTERVAL_MS: '200', MEDIA_RESCAN_AFTER_SECONDS: '60' });
+if (uploadsTopic(herald) === 'herald.media-uploads') await herald.transport.ensureTopics(['herald.media-uploads'], 1);
+const author = await herald.signUp();
+
+await t.test('a presigned POST upload is stored; the completion call announces it, and the verdict makes the image ready', async (t) => {
+  const bytes = png(4096);
+  const created = await createImagePost(herald, author, bytes);
+  t.same(created.image, { status: 'pending' });
+  t.equal(created.upload.method, 'POST');
+  t.match(created.upload.fields, { key: /^uploads\//, 'Content-Type': 'image/png', 'x-amz-meta-post-id': created.id, 'x-amz-meta-expected-md5': md5Of(bytes) });
+  const row = await imageRow(herald, created.id);
+  t.equal(row.object_key, `uploads/${created.id}/${row.upload_id}`);
+
+  const stored = await postUpload(created.upload, bytes);
+  t.equal(stored.status, 204, `storage took the upload: ${await stored.text()}`);
+  t.ok(await objectExists(herald, row.object_key));
+
+  // The storage itself announces it on herald.media-uploads.
+  const notifications = await readTopic(herald.transport, uploadsTopic(herald), (got) => got.some((r) => r.record.value.includes(encodeURIComponent(row.object_key))));
+  const notification = notifications.map((r) => JSON.parse(r.record.value)).find((n) => n.Records?.[0]?.s3?.object?.key === encodeURIComponent(row.object_key));
+  t.ok(notification, 'the storage notification arrived');
+  t.match(notification.Records[0].eventName, /^s3:ObjectCreated:/);
+  t.equal(notification.Records[0].s3.bucket.name, herald.media.bucket);
+  t.equal(notification.Records[0].s3.object.size, bytes.length);
+
+  const completed = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/complete`, as: author.accessToken });
+  t.equal(completed.statusCode, 202, completed.body);
+  t.same(completed.json().image, { status: 'pending' });
+  const again = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/complete`, as: author.accessToken });
+  t.equal(again.statusCode, 202, 'completing again is harmless');
+  const events = await readTopic(herald.transport, topicName('posts', herald.topicPrefix), (got) => got.some((r) => r.event.type === 'PostImageUploaded' && r.event.subject === created.id));
+  const uploaded = events.filter((r) => r.event.type === 'PostImageUploaded' && r.event.subject === created.id);
+  t.equal(uploaded.length, 1, 'one PostImageUploaded, however often completion is called');
+  t.same(uploaded[0]!.event.data, { post_id: created.id, author_id: author.id, upload_id: row.upload_id, object_key: row.object_key });
+
+  // The worker's verdict, as it publishes it.
+  const imageKey = `images/${created.id}/${row.upload_id}/600x600.jpg`;
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, ...randomBytes(64), 0xff, 0xd9]);
+  await storageClient(herald).putObject(herald.media.bucket, imageKey, jpeg, jpeg.length, { 'Content-Type': 'image/jpeg' });
+  const ready = createEvent({
+    type: 'PostImageReady',
+    subject: created.id,
+    source: '/herald/media',
+    data: { post_id: created.id, author_id: author.id, upload_id: row.upload_id, image_key: imageKey, width: 600, height: 600, source_width: 64, source_height: 64, source_type: 'image/png', size_bytes: bytes.length },
+  });
+  await publishVerdict(herald, ready);
+  const post = await eventually(async () => {
+    const response = await herald.request({ method: 'GET', url: `/api/v1/posts/${created.id}`, as: 'anonymous' });
+    const body = response.json();
+    return body.image?.status === 'ready' ? body : undefined;
+  });
+  t.match(post.image, { status: 'ready', width: 600, height: 600 });
+  const served = await fetch(post.image.url);
+  t.equal(served.status, 200, 'the presigned URL serves the converted JPEG');
+  t.same(Buffer.from(await served.arrayBuffer()), jpeg);
+
+  // A late or repeated verdict changes nothing.
+  await publishVerdict(herald, createEvent({ type: 'PostImageRejected', subject: created.id, source: '/herald/media', data: { post_id: created.id, author_id: author.id, upload_id: row.upload_id, reason_code: 'unreadable', reason: 'late' } }));
+  await publishVerdict(herald, ready);
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  t.equal((await imageRow(herald, created.id)).status, 'ready', 'a verdict after the first one is ignored');
+});
+
+await t.test('the storage itself refuses a file larger than declared, another key, type or metadata', async (t) => {
+  const bytes = png(2048);
+  const created = await createImagePost(herald, author, bytes);
+  const row = await imageRow(herald, created.id);
+  const oversize = await postUpload(created.upload, Buffer.concat([bytes, Buffer.alloc(1)]));
+  t.equal(oversize.status, 400, 'one byte more than declared');
+  t.match(await oversize.text(), /EntityTooLarge/);
+  t.notOk(await objectExists(herald, row.object_key), 'nothing was stored');
+  const otherKey = await postUpload(created.upload, bytes, { key: `uploads/${created.id}/somewhere-else` });
+  t.equal(otherKey.status, 403, 'another key');
+  const otherType = await postUpload(created.upload, bytes, { 'Content-Type': 'text/html' });
+  t.equal(otherType.status, 403, 'another content type');
+  const otherMetadata = await postUpload(created.upload, bytes, { 'x-amz-meta-expected-md5': md5Of(Buffer.from('other')) });
+  t.equal(otherMetadata.status, 403, 'other metadata');
+  t.notOk(await objectExists(herald, row.object_key), 'still nothing stored');
+  const completed = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/complete`, as: author.accessToken });
+  t.equal(completed.statusCode, 409, 'completion before anything arrived is refused');
+  t.match(completed.headers['content-type'], /^application\/problem\+json/);
+});
+
+await t.test('a multipart upload interrupted after a part continues from the parts storage lists, then completes', async (t) => {
+  const bytes = png(2 * 8 * MiB + 1000);
+  const created = await createImagePost(herald, author, bytes);
+  const row = await imageRow(herald, created.id);
+  const started = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/multipart`, as: author.accessToken, body: {} });
+  t.equal(started.statusCode, 201, started.body);
+  const multipart = started.json() as Multipart;
+  t.equal(multipart.part_count, 3);
+  t.equal(multipart.upload_id, row.upload_id);
+  t.same(multipart.parts_missing.map((p) => p.size_bytes), [8 * MiB, 8 * MiB, 1000]);
+
+  const putPart = async (part: Multipart['parts_missing'][number]) => {
+    const start = (part.part_number - 1) * multipart.part_size_bytes;
+    const response = await fetch(part.url, { method: 'PUT', body: bytes.subarray(start, start + part.size_bytes) });
+    t.equal(response.status, 200, `part ${part.part_number} stored`);
+  };
+  await putPart(multipart.parts_missing[0]!);
+  const early = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/complete`, as: author.accessToken });
+  t.equal(early.statusCode, 409, 'completing with parts missing is refused');
+  t.match(early.json().detail, /parts 2, 3 of 3/);
+
+  // The connection dropped; the client asks what arrived and continues.
+  const listed = await herald.request({ method: 'GET', url: `/api/v1/posts/${created.id}/image/parts`, as: author.accessToken });
+  t.equal(listed.statusCode, 200, listed.body);
+  const state = listed.json() as Multipart;
+  t.same(state.parts_received.map((p) => [p.part_number, p.size_bytes]), [[1, 8 * MiB]]);
+  t.same(state.parts_missing.map((p) => p.part_number), [2, 3]);
+  for (const part of state.parts_missing) await putPart(part);
+
+  const completed = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/complete`, as: author.accessToken });
+  t.equal(completed.statusCode, 202, completed.body);
+  t.same(await herald.media.stat(row.object_key), { size: bytes.length }, 'the whole file is in storage');
+  const notifications = await readTopic(herald.transport, uploadsTopic(herald), (got) => got.some((r) => r.record.value.includes('CompleteMultipartUpload') && r.record.value.includes(encodeURIComponent(row.object_key))));
+  t.ok(notifications.some((r) => r.record.value.includes('s3:ObjectCreated:CompleteMultipartUpload') && r.record.value.includes(encodeURIComponent(row.object_key))), 'storage announced the completed object');
+});
+
+await t.test('an upload that arrived without a completion call is announced by the periodic scan', async (t) => {
+  const bytes = png(1024);
+  const created = await createImagePost(herald, author, bytes);
+  t.equal((await postUpload(created.upload, bytes)).status, 204);
+  const events = await readTopic(herald.transport, topicName('posts', herald.topicPrefix), (got) => got.some((r) => r.event.type === 'PostImageUploaded' && r.event.subject === created.id));
+  t.ok(events.some((r) => r.event.type === 'PostImageUploaded' && r.event.subject === created.id));
+  t.ok((await imageRow(herald, created.id)).uploaded_at, 'marked as received');
+});
+
+await t.test('bad image declarations are 400 problems naming the field', async (t) => {
+  const cases: [Record<string, unknown>, string][] = [
+    [{ content_type: 'image/gif', size_bytes: 10, md5: md5Of(Buffer.from('x')) }, 'image.content_type'],
+    [{ content_type: 'image/png', size_bytes: 104857601, md5: md5Of(Buffer.from('x')) }, 'image.size_bytes'],
+    [{ content_type: 'image/png', size_bytes: 0, md5: md5Of(Buffer.from('x')) }, 'image.size_bytes'],
+    [{ content_type: 'image/png', size_bytes: 10, md5: 'not-an-md5' }, 'image.md5'],
+    [{ content_type: 'image/png', size_bytes: 10 }, 'image.md5'],
+  ];
+  for (const [image, field] of cases) {
+    const response = await herald.request({ method: 'POST', url: '/api/v1/posts', as: author.accessToken, body: { content: 'x', image } });
+    t.equal(response.statusCode, 400, JSON.stringify(image));
+    t.match(response.headers['content-type'], /^application\/problem\+json/);
+    t.ok(JSON.stringify(response.json()).includes(field), `names ${field}: ${response.body}`);
+  }
+  const small = await herald.request({ method: 'POST', url: `/api/v1/posts/nope/image/multipart`, as: author.accessToken, body: { part_size_bytes: 1024 } });
+  t.equal(small.statusCode, 400, 'parts under 8 MiB are refused');
+});
+
+await specifyOwnership(t, herald, 'image multipart upload', async (owner: TestUser) => {
+  const created = await createImagePost(herald, owner, png(9 * MiB));
+  return {
+    changes: [
+      { method: 'POST', url: `/api/v1/posts/${created.id}/image/multipart`, body: {} },
+      { method: 'GET', url: `/api/v1/posts/${created.id}/image/parts` },
+    ],
+    read: () => imageRow(herald, created.id),
+  };
+});
+
+await specifyOwnership(t, herald, 'image upload completion', async (owner: TestUser) => {
+  const bytes = png(512);
+  const created = await createImagePost(herald, owner, bytes);
+  const stored = await postUpload(created.upload, bytes);
+  if (stored.status !== 204) throw new Error(`upload failed: ${stored.status}`);
+  return {
+    changes: [{ method: 'POST', url: `/api/v1/posts/${created.id}/image/complete` }],
+    read: async () => (await herald.pool.query('SELECT status, upload_id FROM post_images WHERE post_id = $1', [created.id])).rows[0],
+  };
+});
+
+t.test('an upload not completed in time is abandoned: parts aborted, object deleted, image rejected, post kept', async (t) => {
+  const herald = await startTestHerald(t, { MEDIA_UPLOAD_EXPIRY_SECONDS: '5', MEDIA_SWEEP_INTERVAL_MS: '200' });
+  const author = await herald.signUp();
+  const bytes = png(9 * MiB);
+  const created = await createImagePost(herald, author, bytes);
+  const row = await imageRow(herald, created.id);
+  const multipart = (await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/multipart`, as: author.accessToken, body: {} })).json() as Multipart;
+  const first = multipart.parts_missing[0]!;
+  t.equal((await fetch(first.url, { method: 'PUT', body: bytes.subarray(0, first.size_bytes) })).status, 200, 'a part arrived');
+  const multipartId = (await imageRow(herald, created.id)).multipart_upload_id as string;
+
+  const rejected = (await eventually(async () => {
+    const response = await herald.request({ method: 'GET', url: `/api/v1/posts/${created.id}`, as: 'anonymous' });
+    return response.statusCode === 200 && response.json().image?.status === 'rejected' ? response.json() : undefined;
+  }, 20_000)) as { image: Record<string, unknown>; content: string };
+  t.match(rejected.image, { status: 'rejected', reason_code: 'expired', reason: /not completed/ });
+  t.equal(rejected.content, 'a picture', 'the post is kept');
+  t.equal(await herald.media.listParts(row.object_key, multipartId), undefined, 'the multipart upload was aborted');
+  t.notOk(await objectExists(herald, row.object_key), 'no object');
+  const events = await readTopic(herald.transport, topicName('posts', herald.topicPrefix), (got) => got.some((r) => r.event.type === 'PostImageRejected' && r.event.subject === created.id));
+  const event = events.find((r) => r.event.type === 'PostImageRejected' && r.event.subject === created.id)?.event;
+  t.match(event?.data, { post_id: created.id, author_id: author.id, upload_id: row.upload_id, reason_code: 'expired' });
+  const late = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/multipart`, as: author.accessToken, body: {} });
+  t.equal(late.statusCode, 409, 'an expired image takes no more uploads');
+});
