@@ -52,7 +52,7 @@ export interface CountCheck {
   mismatchedPosts: number;
   /** Comments whose post or author, and posts whose author, does not exist. */
   danglingReferences: number;
-  /** Posts whose copy of their two newest comments differs from their rows. */
+  /** Posts whose copy of their two newest comments, or of their author's names, differs from the rows. */
   stalePreviews: number;
   ok: boolean;
 }
@@ -123,14 +123,15 @@ export async function loadDataset(databaseUrl: string, options: DatasetOptions, 
     );
     // The subquery keeps one draw of random() per row for both timestamps and the author.
     await client.query(
-      `INSERT INTO posts (id, author_id, blog_id, title, content, comment_count, view_count, created_at, updated_at, version)
-       SELECT 'bench-' || g.n, a.ids[1 + g.author_no], NULL, 'Bench post ' || g.n,
+      `INSERT INTO posts (id, author_id, author_handle, author_display_name, blog_id, title, content, comment_count, view_count, created_at, updated_at, version)
+       SELECT 'bench-' || g.n, a.ids[1 + g.author_no], u.handle, u.display_name, NULL, 'Bench post ' || g.n,
               left(repeat(md5(g.n::text) || ' ' || md5((-g.n)::text) || ' ', 10), g.length),
               COALESCE(c.n, 0), 0, g.t, g.t, 1
        FROM (SELECT n, date_trunc('milliseconds', now() - random() * interval '365 days') AS t,
                     floor($2::int * power(random(), 2))::int AS author_no, 40 + floor(random() * 561)::int AS length
              FROM generate_series(1, $1::int) n) g
        CROSS JOIN bench_authors a
+       JOIN users u ON u.id = a.ids[1 + g.author_no]
        LEFT JOIN bench_comment_counts c ON c.post_no = g.n`,
       [options.posts, options.users],
     );
@@ -159,7 +160,7 @@ export async function loadDataset(databaseUrl: string, options: DatasetOptions, 
       `UPDATE posts p SET latest_comments = newest.comments
        FROM (
          SELECT post_id, jsonb_agg(posts_comment_json(id, post_id, author_id, handle, display_name, content, created_at)
-                                   ORDER BY created_at DESC, id DESC) AS comments
+                                   ORDER BY created_at DESC, id DESC)::json AS comments
          FROM (
            SELECT c.id, c.post_id, c.author_id, u.handle, u.display_name, c.content, c.created_at,
                   row_number() OVER (PARTITION BY c.post_id ORDER BY c.created_at DESC, c.id DESC) AS rank
@@ -199,7 +200,9 @@ export async function checkDataset(db: pg.Pool | pg.Client): Promise<CountCheck>
             ((SELECT count(*) FROM comments c WHERE NOT EXISTS (SELECT 1 FROM posts p WHERE p.id = c.post_id))
              + (SELECT count(*) FROM comments c WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = c.author_id))
              + (SELECT count(*) FROM posts p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.author_id)))::int AS dangling,
-            (SELECT count(*) FROM posts p WHERE p.latest_comments <> posts_latest_comments(p.id))::int AS stale
+            (SELECT count(*) FROM posts p JOIN users u ON u.id = p.author_id
+             WHERE p.latest_comments::jsonb <> posts_latest_comments(p.id)::jsonb
+                OR p.author_handle <> u.handle OR p.author_display_name <> u.display_name)::int AS stale
      FROM posts p LEFT JOIN (SELECT post_id, count(*) AS n FROM comments GROUP BY post_id) c ON c.post_id = p.id`,
   );
   const row = rows[0]!;

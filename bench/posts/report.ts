@@ -187,7 +187,7 @@ function notes(report: RunReport): string[] {
     lines.push(
       `- **The data is not consistent after the run**: ${dataset.checkAtEnd.mismatchedPosts} posts' comment_count differ from their rows ` +
         `(${dataset.checkAtEnd.counted} counted, ${dataset.checkAtEnd.commentRows} rows), ${dataset.checkAtEnd.danglingReferences} dangling references, ` +
-        `${dataset.checkAtEnd.stalePreviews} posts whose two newest comments differ from their rows.`,
+        `${dataset.checkAtEnd.stalePreviews} posts whose copies of their two newest comments or author names differ from the rows.`,
     );
   }
   const full = dataset.posts >= 100_000 && dataset.comments >= 1_000_000;

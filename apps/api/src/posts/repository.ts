@@ -6,13 +6,13 @@ type Queryable = Pool | PoolClient;
 const COMMENT_COLUMNS = `c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at`;
 
 /**
- * A post with its author and its two newest comments, which the post's row carries (kept in the
- * transaction of each comment): a page of posts is one index range scan and one author lookup
- * per post, whatever its size.
+ * A post as reads show it: its row carries its author's handle and display name and its two
+ * newest comments (kept in the transactions that change them), so a page of posts is one index
+ * range scan with nothing joined, whatever its size.
  */
-const POST_COLUMNS = `p.id, p.author_id, u.handle AS author_handle, u.display_name AS author_display_name, p.blog_id, p.title,
+const POST_COLUMNS = `p.id, p.author_id, p.author_handle, p.author_display_name, p.blog_id, p.title,
   p.content, p.comment_count, p.view_count, p.created_at, p.updated_at, p.version, p.latest_comments`;
-const POST_FROM = `posts p JOIN users u ON u.id = p.author_id`;
+const POST_FROM = `posts p`;
 
 export interface NewPost {
   id: string;
@@ -23,11 +23,15 @@ export interface NewPost {
   createdAt: Date;
 }
 
-/** Inserts a post unless its id exists; returns the id and the author's display name, or nothing. */
-export const insertPostSql = `INSERT INTO posts (id, author_id, blog_id, title, content, created_at, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $6)
+/**
+ * Inserts a post unless its id exists; returns the id and the author's display name, or nothing.
+ * The share lock on the author's row keeps a concurrent rename from missing the post's copy of
+ * their name (see the migration's trigger).
+ */
+export const insertPostSql = `INSERT INTO posts (id, author_id, author_handle, author_display_name, blog_id, title, content, created_at, updated_at)
+  SELECT $1, u.id, u.handle, u.display_name, $3, $4, $5, $6, $6 FROM users u WHERE u.id = $2 FOR SHARE
   ON CONFLICT (id) DO NOTHING
-  RETURNING id, (SELECT display_name FROM users WHERE id = author_id) AS author_display_name`;
+  RETURNING id, author_display_name`;
 
 export const insertPostValues = (post: NewPost) => [post.id, post.authorId, post.blogId, post.title, post.content, post.createdAt];
 
@@ -36,10 +40,12 @@ export async function insertPosts(client: PoolClient, posts: NewPost[]): Promise
   if (posts.length === 0) return;
   await client.query({
     name: 'posts-insert-many',
-    text: `INSERT INTO posts (id, author_id, blog_id, title, content, created_at, updated_at)
-      SELECT id, author_id, blog_id, title, content, created_at, created_at
+    text: `INSERT INTO posts (id, author_id, author_handle, author_display_name, blog_id, title, content, created_at, updated_at)
+      SELECT t.id, t.author_id, u.handle, u.display_name, t.blog_id, t.title, t.content, t.created_at, t.created_at
       FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[])
-        AS t(id, author_id, blog_id, title, content, created_at)`,
+        WITH ORDINALITY AS t(id, author_id, blog_id, title, content, created_at, n)
+      JOIN (SELECT id, handle, display_name FROM users WHERE id = ANY($2::uuid[]) FOR SHARE) u ON u.id = t.author_id
+      ORDER BY t.n`,
     values: [
       posts.map((p) => p.id),
       posts.map((p) => p.authorId),
@@ -208,7 +214,7 @@ export async function deleteComment(client: PoolClient, postId: string, commentI
         DELETE FROM comments WHERE id = $2 AND post_id = $1 RETURNING id, author_id, post_id
       ), post AS (
         UPDATE posts SET comment_count = comment_count - 1,
-          latest_comments = CASE WHEN latest_comments @> jsonb_build_array(jsonb_build_object('id', deleted.id))
+          latest_comments = CASE WHEN latest_comments::jsonb @> jsonb_build_array(jsonb_build_object('id', deleted.id))
             THEN posts_latest_comments(posts.id, deleted.id) ELSE latest_comments END
         FROM deleted WHERE posts.id = deleted.post_id
         RETURNING posts.comment_count, posts.author_id

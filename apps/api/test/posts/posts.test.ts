@@ -156,6 +156,10 @@ t.test("a post's two newest comments follow additions, deletions and their autho
   const renamed = await herald.request({ method: 'PATCH', url: '/api/v1/me', body: { display_name: 'Carol Renamed' }, as: carol.accessToken });
   t.equal(renamed.statusCode, 200, renamed.body);
   t.equal((await preview())[0]!.author.display_name, 'Carol Renamed', "a commenter's new name shows in the preview");
+  const aliceRenamed = await herald.request({ method: 'PATCH', url: '/api/v1/me', body: { display_name: 'Alice Renamed' }, as: alice.accessToken });
+  t.equal(aliceRenamed.statusCode, 200, aliceRenamed.body);
+  const listed = (await herald.request({ method: 'GET', url: `${POSTS}?author=${alice.id}&limit=100`, as: 'anonymous' })).json().items;
+  t.ok(listed.length > 0 && listed.every((p: { author: { display_name: string } }) => p.author.display_name === 'Alice Renamed'), "an author's new name shows on every post of theirs");
 
   t.equal((await herald.request({ method: 'DELETE', url: `${POSTS}/${post.id}/comments/${second.id}`, as: carol.accessToken })).statusCode, 204);
   t.same(await preview(), [], 'no comments, no preview');
