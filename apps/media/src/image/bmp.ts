@@ -7,7 +7,7 @@ import { reject } from './rejection.js';
 export const BMP_HEAD_BYTES = 14 + 124 + 16 + 256 * 4;
 
 /** Decoded bytes (4 per pixel) a band of rows may take while a BMP is converted. */
-const BAND_BYTES = 4 * 1024 * 1024;
+const BAND_BYTES = 1024 * 1024;
 
 const BI_RGB = 0;
 const BI_BITFIELDS = 3;
@@ -93,23 +93,25 @@ export async function convertBmpToPng(file: FileHandle, head: Buffer, layout: Bm
     masks.forEach((mask, index) => header.writeUInt32LE(mask, 14 + 40 + 4 * index));
   }
   const writer = createPngRowWriter(pngPath, { width, height, channels });
+  // The band's stored bytes and its converted pixels are read into the same two buffers each time.
+  const band = Buffer.alloc(layout.headerBytes + bandRows * stride);
+  header.copy(band, 0);
+  const pixels = Buffer.alloc(bandRows * width * channels);
   try {
     for (let top = 0; top < height; top += bandRows) {
       const rows = Math.min(bandRows, height - top);
       // Bottom-up files store the image's last row first: the band's rows sit nearer the end.
       const firstStored = topDown ? top : height - top - rows;
-      const band = Buffer.allocUnsafe(layout.headerBytes + rows * stride);
-      header.copy(band, 0);
       band.writeInt32LE(topDown ? -rows : rows, 22);
       const { bytesRead } = await file.read(band, layout.headerBytes, rows * stride, layout.pixelOffset + firstStored * stride);
       if (bytesRead !== rows * stride) throw reject.unreadable('BMP truncated while reading its rows');
       let abgr: Buffer;
       try {
-        abgr = decode(band, { toRGBA: false }).data;
+        abgr = decode(band.subarray(0, layout.headerBytes + rows * stride), { toRGBA: false }).data;
       } catch (error) {
         throw reject.unreadable(`BMP rows ${top}..${top + rows}: ${(error as Error).message}`);
       }
-      await writer.write(toRgb(abgr, channels));
+      await writer.write(toRgb(abgr, pixels, channels));
     }
     await writer.finish();
   } catch (error) {
@@ -118,15 +120,13 @@ export async function convertBmpToPng(file: FileHandle, head: Buffer, layout: Bm
   }
 }
 
-/** bmp-ts's A,B,G,R pixels as R,G,B(,A). */
-function toRgb(abgr: Buffer, channels: 3 | 4): Buffer {
-  const pixels = abgr.length / 4;
-  const out = Buffer.allocUnsafe(pixels * channels);
+/** bmp-ts's A,B,G,R pixels as R,G,B(,A), into `out`; returns the part written. */
+function toRgb(abgr: Buffer, out: Buffer, channels: 3 | 4): Buffer {
   for (let i = 0, o = 0; i < abgr.length; i += 4, o += channels) {
     out[o] = abgr[i + 3]!;
     out[o + 1] = abgr[i + 2]!;
     out[o + 2] = abgr[i + 1]!;
     if (channels === 4) out[o + 3] = abgr[i]!;
   }
-  return out;
+  return out.subarray(0, (abgr.length / 4) * channels);
 }

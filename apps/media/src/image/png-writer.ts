@@ -55,21 +55,21 @@ export function createPngRowWriter(path: string, image: { width: number; height:
   const done = pipeline(deflate, chunker, createWriteStream(path));
   done.catch(() => {}); // awaited in finish(); a failure also rejects the next write
   let rowsWritten = 0;
-  const filterByte = Buffer.alloc(1);
+  // One buffer for the filtered rows, reused: each write waits until zlib has consumed it.
+  let filtered = Buffer.alloc(0);
 
   return {
     async write(rows) {
       if (rows.length % rowBytes !== 0) throw new Error(`PNG rows: ${rows.length} bytes is not a whole number of ${rowBytes}-byte rows`);
       const count = rows.length / rowBytes;
-      const filtered = Buffer.allocUnsafe(count * (rowBytes + 1));
+      if (filtered.length < count * (rowBytes + 1)) filtered = Buffer.alloc(count * (rowBytes + 1));
       for (let row = 0; row < count; row++) {
-        filtered[row * (rowBytes + 1)] = filterByte[0]!;
+        filtered[row * (rowBytes + 1)] = 0; // filter type None
         rows.copy(filtered, row * (rowBytes + 1) + 1, row * rowBytes, (row + 1) * rowBytes);
       }
       rowsWritten += count;
-      if (!deflate.write(filtered)) {
-        await Promise.race([new Promise((resolve) => deflate.once('drain', resolve)), done]);
-      }
+      const consumed = new Promise<void>((resolve, reject) => deflate.write(filtered.subarray(0, count * (rowBytes + 1)), (error) => (error ? reject(error) : resolve())));
+      await Promise.race([consumed, done]);
     },
     async finish() {
       if (rowsWritten !== image.height) throw new Error(`PNG rows: ${rowsWritten} written of ${image.height}`);
