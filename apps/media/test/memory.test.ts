@@ -18,10 +18,11 @@ function withoutCoverage(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 /**
  * What the worker may add to its resident memory while it handles one 100 MB image: a band of
- * rows, sharp's scanline buffers, stream buffers (about 50 MB measured). Holding the file whole
- * (100 MB), or its decoded pixels (100 MB more), does not fit.
+ * rows, sharp's scanline buffers, stream buffers, and the decoder's used bands until V8 collects
+ * them (it does when they add up to some tens of MB): 45 to 85 MB measured. Holding the file
+ * whole (100 MB) does not fit, nor does decoding it whole (490 MB measured).
  */
-const MAX_GROWTH = 72 * MB;
+const MAX_GROWTH = 128 * MB;
 
 t.test("the worker's memory stays flat while it handles a 100 MB image", { timeout: 300_000 }, async (t) => {
   const h = await startHarness(t);
