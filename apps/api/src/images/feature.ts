@@ -26,8 +26,8 @@ export const imagesFeature = defineFeature({
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
   async register(app, platform) {
     const images = imageServiceOf(platform);
-    if (!images) return;
     await imageRoutes(app, { images, pool: platform.pool });
+    if (!images) return;
 
     const results = startImageResults({ transport: platform.transport, prefix: platform.config.topicPrefix, images, log: app.log as never });
     let sweeping: Promise<unknown> | undefined;

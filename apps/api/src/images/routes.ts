@@ -9,8 +9,18 @@ import type { ImageService } from './service.js';
 type IdParams = { id: string };
 
 /** The image upload endpoints of a post: its author only (the shared ownership check of posts). */
-export async function imageRoutes(app: FastifyInstance, { images, pool }: { images: ImageService; pool: Pool }) {
+export async function imageRoutes(app: FastifyInstance, { images: given, pool }: { images: ImageService | undefined; pool: Pool }) {
   const author = { preHandler: app.auth.requireOwner('post') };
+  // Without object storage no post can have an image (declaring one is refused): none is found.
+  const noStorage = (postId: string) => {
+    throw notFound('image of post', postId);
+  };
+  const images: ImageService = given ?? {
+    ...({} as ImageService),
+    startMultipart: noStorage,
+    parts: noStorage,
+    complete: noStorage,
+  };
 
   app.openapi.route(
     app,

@@ -41,6 +41,8 @@ export interface MediaStorage {
   bucket: string;
   /** Where the API reaches storage. */
   endpoint: string;
+  /** The origin every presigned URL names (where browsers upload to and load images from): the dashboard's CSP allows it. */
+  publicOrigin: string;
   /** Creates the bucket if missing and, on MinIO with `notificationArn`, its upload notifications. */
   prepare(options: { notificationArn?: string | undefined; attempts?: number }): Promise<void>;
   presignPost(input: { key: string; contentType: string; sizeBytes: number; metadata: UploadMetadata; expiresAt: Date }): Promise<PresignedPost>;
@@ -92,6 +94,7 @@ export function createMediaStorage(settings: MediaStorageSettings): MediaStorage
   return {
     bucket,
     endpoint: settings.endpoint,
+    publicOrigin: new URL(settings.publicEndpoint ?? settings.endpoint).origin,
 
     async prepare({ notificationArn, attempts = 10 }) {
       for (let attempt = 1; ; attempt++) {
