@@ -14,6 +14,8 @@ const feedSettingsProperties = {
   FEED_MAX_ENTRIES: { type: 'integer', minimum: 10, maximum: 10000, default: 800 },
   FEED_TRIM_EVERY: { type: 'integer', minimum: 1, maximum: 1000, default: 16 },
   AUTHOR_POSTS_MAX: { type: 'integer', minimum: 10, maximum: 10000, default: 200 },
+  FANOUT_TASK_SPAN: { type: 'integer', minimum: 500, maximum: 1000000, default: 10000 },
+  FANOUT_TASK_PARTITIONS: { type: 'integer', minimum: 1, maximum: 1024, default: 6 },
   REDIS_URL: { type: 'string', pattern: '^rediss?://' },
   FEED_CACHE_TTL_SECONDS: { type: 'integer', minimum: 10, maximum: 604800, default: 3600 },
 } as const;
@@ -51,6 +53,10 @@ export interface FeedSettings {
   batchSize: number;
   /** BatchWriteItem requests in flight per fan-out. */
   writeConcurrency: number;
+  /** An author with more followers than this is fanned out in tasks of this many followers each, shared by the replicas. */
+  taskSpan: number;
+  /** Partitions of the task topic when the fan-out creates it (how many replicas can share one fan-out). */
+  taskPartitions: number;
   /** Posts of the followed user written into a new follower's feed. */
   backfillPosts: number;
   feedMaxEntries: number;
@@ -91,6 +97,8 @@ interface RawFeedSettings {
   FEED_MAX_ENTRIES: number;
   FEED_TRIM_EVERY: number;
   AUTHOR_POSTS_MAX: number;
+  FANOUT_TASK_SPAN: number;
+  FANOUT_TASK_PARTITIONS: number;
   REDIS_URL?: string;
   FEED_CACHE_TTL_SECONDS: number;
 }
@@ -125,6 +133,8 @@ function feedSettingsOf(raw: RawFeedSettings): FeedSettings {
     celebrityThreshold: raw.FANOUT_CELEBRITY_THRESHOLD,
     batchSize: raw.FANOUT_BATCH_SIZE,
     writeConcurrency: raw.FANOUT_WRITE_CONCURRENCY,
+    taskSpan: raw.FANOUT_TASK_SPAN,
+    taskPartitions: raw.FANOUT_TASK_PARTITIONS,
     backfillPosts: raw.FANOUT_BACKFILL_POSTS,
     feedMaxEntries: raw.FEED_MAX_ENTRIES,
     trimEvery: raw.FEED_TRIM_EVERY,

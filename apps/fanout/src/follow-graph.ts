@@ -8,6 +8,8 @@ import {
 import { queryPages, s, type Item } from './dynamo.js';
 import { COUNTER_SK, followerSk, followingSk, KEY, userKey } from './keys.js';
 
+const FOLLOWER_PREFIX = followerSk('');
+
 /** Where an event sits in its partition: events of one followed user come in this order. */
 export interface StreamPosition {
   partition: number;
@@ -30,8 +32,17 @@ export interface FollowGraph {
    */
   count(followeeId: string, delta: 1 | -1, at: StreamPosition): Promise<number>;
   followerCount(userId: string): Promise<number>;
-  /** The user's followers, `batchSize` ids at a time. */
-  followers(userId: string, batchSize: number, signal?: AbortSignal): AsyncGenerator<string[]>;
+  /**
+   * The user's followers, `batchSize` ids at a time, in the order of their sort keys; with `range`,
+   * only those whose sort key is after `range.from` and up to `range.to` (null: open).
+   */
+  followers(userId: string, batchSize: number, signal?: AbortSignal, range?: FollowerRange): AsyncGenerator<string[]>;
+}
+
+/** A slice of a user's followers by sort key (`follower#<id>`): after `from`, up to and including `to`. */
+export interface FollowerRange {
+  from: string | null;
+  to: string | null;
 }
 
 export function createFollowGraph(client: DynamoDBClient, table: string): FollowGraph {
@@ -84,20 +95,27 @@ export function createFollowGraph(client: DynamoDBClient, table: string): Follow
       }
     },
     followerCount,
-    async *followers(userId, batchSize, signal) {
+    async *followers(userId, batchSize, signal, range) {
+      // 'follower$' sorts just after every 'follower#…' key.
       const pages = queryPages(
         client,
         {
           TableName: table,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+          KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
           ExpressionAttributeNames: { '#pk': KEY.pk, '#sk': KEY.sk },
-          ExpressionAttributeValues: { ':pk': s(userKey(userId)), ':prefix': s('follower#') },
-          ProjectionExpression: 'userId',
+          ExpressionAttributeValues: { ':pk': s(userKey(userId)), ':from': s(range?.from ?? FOLLOWER_PREFIX), ':to': s(range?.to ?? 'follower$') },
+          ProjectionExpression: '#sk',
           Limit: batchSize,
         },
         signal,
       );
-      for await (const page of pages) yield page.map((item) => item.userId!.S!);
+      for await (const page of pages) {
+        const ids = page.flatMap((item) => {
+          const sk = item[KEY.sk]!.S!;
+          return sk === range?.from ? [] : [sk.slice(FOLLOWER_PREFIX.length)];
+        });
+        if (ids.length > 0) yield ids;
+      }
     },
   };
 }

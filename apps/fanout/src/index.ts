@@ -14,6 +14,7 @@ export {
   FANOUT_TOPICS,
   createFanoutStores,
   fanoutConsumer,
+  fanoutTasksConsumer,
   isTransientFanoutError,
   openFeedCache,
   startFanout,
@@ -24,8 +25,18 @@ export { createAuthorPosts, type AuthorPosts, type PostRef } from './author-post
 export { createFeedStore, readFeedPage, type FeedEntry, type FeedRead, type FeedStore } from './feed-store.js';
 export { createFeedCache, type FeedCache, type FeedCacheOptions, type FeedCacheStats, type FeedPageRequest, type RebuildTicket } from './feed-cache.js';
 export { createFeedReader, pageOf, type FeedReader } from './feed-read.js';
-export { createFollowGraph, type FollowGraph, type StreamPosition } from './follow-graph.js';
+export { createFollowGraph, type FollowGraph, type FollowerRange, type StreamPosition } from './follow-graph.js';
 export { FANOUT_ERROR_CODES, FanoutError, isFanoutError, type FanoutErrorCode } from './errors.js';
-export { applyFanoutEvent, FANOUT_EVENT_TYPES, type FanoutDeps } from './handlers/index.js';
+export { applyFanoutEvent, FANOUT_EVENT_TYPES, handleFanoutTask, type FanoutDeps } from './handlers/index.js';
+export {
+  createTaskPublisher,
+  FANOUT_TASKS_CONSUMER_NAME,
+  fanoutTaskTopic,
+  parseTask,
+  tasksOf,
+  type FanoutTask,
+  type FanoutTaskPublisher,
+  type FanoutTaskStats,
+} from './tasks.js';
 export { ensureFanoutTables } from './tables.js';
 export { feedKey, parsePosition, positionOf, postIdOf } from './keys.js';

@@ -7,6 +7,8 @@ t.test('with nothing set, the feed settings have their documented defaults', asy
     celebrityThreshold: 10000,
     batchSize: 1000,
     writeConcurrency: 8,
+    taskSpan: 10000,
+    taskPartitions: 6,
     backfillPosts: 50,
     feedMaxEntries: 800,
     trimEvery: 16,
@@ -35,6 +37,7 @@ t.test('settings out of range are refused, naming the variable and the value', a
     [{ FANOUT_BACKFILL_POSTS: '300' }, /FANOUT_BACKFILL_POSTS \(300\) is more than AUTHOR_POSTS_MAX \(200\)/],
     [{ DYNAMODB_ACCESS_KEY_ID: 'x' }, /set together or not at all/],
     [{ REDIS_URL: 'http://cache:6379' }, /REDIS_URL must match pattern/],
+    [{ FANOUT_TASK_SPAN: '100' }, /FANOUT_TASK_SPAN must be >= 500/],
     [{ FEED_CACHE_TTL_SECONDS: '1' }, /FEED_CACHE_TTL_SECONDS must be >= 10/],
   ] as const) {
     let caught: unknown;

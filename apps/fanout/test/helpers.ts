@@ -16,15 +16,17 @@ import {
   type FeedSettings,
 } from '../src/index.js';
 
-/** DynamoDB Local when the real-stack run points at it, dynalite in this process otherwise. */
-export async function dynamoClient(t: Test): Promise<DynamoDBClient> {
-  let endpoint = process.env.DYNAMODB_ENDPOINT;
-  if (!endpoint) {
-    const dynalite = await startEmbeddedDynamoDb();
-    t.teardown(() => dynalite.close());
-    endpoint = dynalite.endpoint;
-  }
-  const client = createEventLogClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'herald', secretAccessKey: 'herald-secret' } });
+/** DynamoDB Local when the real-stack run points at it, else a dynalite of this test's own. */
+export async function dynamoEndpoint(t: Test): Promise<string> {
+  if (process.env.DYNAMODB_ENDPOINT) return process.env.DYNAMODB_ENDPOINT;
+  const dynalite = await startEmbeddedDynamoDb();
+  t.teardown(() => dynalite.close());
+  return dynalite.endpoint;
+}
+
+/** A client of `endpoint` (by default DynamoDB Local when the real-stack run points at it, dynalite in this process otherwise). */
+export async function dynamoClient(t: Test, endpoint?: string): Promise<DynamoDBClient> {
+  const client = createEventLogClient({ endpoint: endpoint ?? (await dynamoEndpoint(t)), region: 'us-east-1', credentials: { accessKeyId: 'herald', secretAccessKey: 'herald-secret' } });
   t.teardown(() => client.destroy());
   return client;
 }

@@ -6,6 +6,7 @@ import { handleUserFollowed } from './user-followed.js';
 import { handleUserUnfollowed } from './user-unfollowed.js';
 
 export { pushToFollowers, type FanoutDeps, type StreamPosition } from './deps.js';
+export { handleFanoutTask } from './fanout-task.js';
 export { handlePostCreated, type PostCreatedOutcome } from './post-created.js';
 export { handlePostDeleted } from './post-deleted.js';
 export { handleUserFollowed } from './user-followed.js';
