@@ -125,3 +125,31 @@ t.test("one user's notifications are never another's, nor marked read by another
   t.equal(await store.unreadCount(alice), 1, "bob marking all his read leaves alice's unread");
   t.same((await createNotificationStore({ client: dynamoClient(t, await dynamoEndpoint(t)), tableName: `missing-${randomUUID()}` }).list(alice, { limit: 5 })).items, [], 'a table not created yet reads as empty');
 });
+
+t.test("a rejected image tells its author, with the reason, once", async (t) => {
+  const store = await freshNotificationStore(t);
+  const [author, uploadId] = [randomUUID(), randomUUID()];
+  const reason = 'The uploaded file is not the one announced: its MD5 checksum differs from the declared one.';
+  const rejected = createEvent({
+    type: 'PostImageRejected',
+    source: '/herald/media',
+    subject: 'a-post',
+    data: {
+      post_id: 'a-post',
+      author_id: author,
+      upload_id: uploadId,
+      reason_code: 'md5_mismatch',
+      reason,
+    },
+  }) as HeraldEvent;
+  t.same(
+    notificationsFor(rejected).map((n) => [n.userId, n.type, n.subject, n.reason]),
+    [[author, 'image_rejected', 'a-post', reason]],
+    'the author is told, though nobody else did anything',
+  );
+  t.equal(await notify([rejected], { notifications: store }), 1);
+  t.equal(await notify([rejected], { notifications: store }), 0, 'a redelivery writes nothing');
+  const { items } = await store.list(author, { limit: 10 });
+  t.match(items, [{ type: 'image_rejected', subject: 'a-post', reason: /MD5 checksum differs/, read: false }]);
+  t.same(notificationsFor(followed(author, author)), [], 'following oneself still notifies nobody');
+});

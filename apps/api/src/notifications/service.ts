@@ -54,6 +54,7 @@ export function createNotificationService(deps: { store: NotificationStore | und
           type: item.type,
           actor: handle === undefined ? { id: item.actorId } : { id: item.actorId, handle },
           subject: item.subject ?? null,
+          ...(item.reason !== undefined ? { reason: item.reason } : {}),
           created_at: item.createdAt,
           read: item.read,
         };

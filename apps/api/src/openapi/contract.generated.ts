@@ -125,7 +125,8 @@ export interface paths {
          * The signed-in user's notifications, unread first
          * @description What concerns the signed-in user: someone followed them (`followed`), commented on one of
          *     their posts (`commented`, never for comments on one's own post), or deleted a comment of
-         *     theirs (`comment_deleted`, never for one's own deletions). Written by the notifier from
+         *     theirs (`comment_deleted`, never for one's own deletions), or an image of one of their
+         *     posts was rejected (`image_rejected`, with the `reason`). Written by the notifier from
          *     the events, so one appears shortly after the change (and live on the event stream, with
          *     the event that made it).
          *
@@ -1011,9 +1012,10 @@ export interface components {
             /**
              * @description `followed`: `actor` follows you (`subject` is your id). `commented`: `actor` commented
              *     on your post `subject`. `comment_deleted`: `actor` deleted your comment on post `subject`.
+             *     `image_rejected`: the image of your post `subject` was refused (`actor` is you), `reason` says why.
              * @enum {string}
              */
-            type: "followed" | "commented" | "comment_deleted";
+            type: "followed" | "commented" | "comment_deleted" | "image_rejected";
             actor: {
                 /** Format: uuid */
                 id: string;
@@ -1021,6 +1023,8 @@ export interface components {
             };
             /** @description What it is about (a post id */
             subject: string | null;
+            /** @description Why, in words for you; only on `image_rejected`. */
+            reason?: string;
             /** Format: date-time */
             created_at: string;
             read: boolean;

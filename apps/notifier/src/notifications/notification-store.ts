@@ -10,8 +10,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { EVENT_LOG_ERROR_CODES, EventLogError, isTransientEventLogError } from '@herald/event-log';
 
-/** What a notification tells its user. A new kind (an image rejected) is one more name here. */
-export type NotificationType = 'followed' | 'commented' | 'comment_deleted';
+/** What a notification tells its user. A new kind is one more name here. */
+export type NotificationType = 'followed' | 'commented' | 'comment_deleted' | 'image_rejected';
 
 /** A notification to write: for whom, about what, caused by which event. */
 export interface NotificationDraft {
@@ -21,6 +21,8 @@ export interface NotificationDraft {
   actorId: string;
   /** What it is about (a post id), when anything. */
   subject?: string;
+  /** Why, in words for the user, when the kind has a why (an image rejected). */
+  reason?: string;
   /** The event's id and time: together they make the key, the same on every delivery. */
   eventId: string;
   createdAt: string;
@@ -33,6 +35,7 @@ export interface StoredNotification {
   type: NotificationType;
   actorId: string;
   subject: string | undefined;
+  reason: string | undefined;
   createdAt: string;
   read: boolean;
 }
@@ -112,6 +115,7 @@ function fromItem(item: Record<string, AttributeValue>): StoredNotification {
     type: item.type!.S! as NotificationType,
     actorId: item.actor_id!.S!,
     subject: item.subject?.S,
+    reason: item.reason?.S,
     createdAt: item.created_at!.S!,
     read: item.inbox!.S!.startsWith(READ),
   };
@@ -241,6 +245,7 @@ export function createNotificationStore(options: { client: DynamoDBClient; table
         event_id: { S: draft.eventId },
       };
       if (draft.subject !== undefined) item.subject = { S: draft.subject };
+      if (draft.reason !== undefined) item.reason = { S: draft.reason };
       try {
         await client.send(
           new PutItemCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(sk)' }),

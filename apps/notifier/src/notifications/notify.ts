@@ -5,8 +5,8 @@ type EventOf<T extends HeraldEvent['type']> = Extract<HeraldEvent, { type: T }>;
 
 /**
  * For each event type that concerns someone, the notifications it makes (none when the actor is
- * the only one concerned). A new kind is one more entry: an `ImageRejected` event would notify
- * `data.owner_id` with type `image_rejected` (and that name added to NotificationType).
+ * the only one concerned, except for what happened to one's own things without anyone doing it).
+ * A new kind is one more entry (and its name added to NotificationType).
  */
 const rules: { [T in HeraldEvent['type']]?: (event: EventOf<T>) => NotificationDraft[] } = {
   UserFollowed: (event) => [
@@ -45,12 +45,28 @@ const rules: { [T in HeraldEvent['type']]?: (event: EventOf<T>) => NotificationD
             createdAt: event.time,
           },
         ],
+  // The media worker (or the upload's expiry) refused the author's image: they are told why.
+  // Nobody did it to them, so the author stands as the actor, and it is not filtered out.
+  PostImageRejected: (event) => [
+    {
+      userId: event.data.author_id,
+      type: 'image_rejected',
+      actorId: event.data.author_id,
+      subject: event.data.post_id,
+      reason: event.data.reason,
+      eventId: event.id,
+      createdAt: event.time,
+    },
+  ],
 };
+
+/** Kinds about what happened to one's own things, which notify even though the user is the actor. */
+const ABOUT_ONESELF: ReadonlySet<NotificationDraft['type']> = new Set(['image_rejected']);
 
 /** The notifications an event makes (most events make none). */
 export function notificationsFor(event: HeraldEvent): NotificationDraft[] {
   const rule = rules[event.type] as ((event: HeraldEvent) => NotificationDraft[]) | undefined;
-  return rule ? rule(event).filter((draft) => draft.userId !== draft.actorId) : [];
+  return rule ? rule(event).filter((draft) => draft.userId !== draft.actorId || ABOUT_ONESELF.has(draft.type)) : [];
 }
 
 /** Notification writes one batch keeps in flight. */
