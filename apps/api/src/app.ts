@@ -131,7 +131,7 @@ export async function buildApp(
   const dashboardDir = deps.dashboardDir ?? defaultDashboardDir;
   const dashboard = dashboardUrls(dashboardDir);
   // Before the error handler, so that its 404s and 405s carry them too.
-  await app.register(securityHeadersPlugin);
+  await app.register(securityHeadersPlugin, { storageOrigin: deps.media?.publicOrigin });
   await app.register(corsPlugin, { origins: config.corsOrigins });
   await app.register(errorHandlerPlugin, dashboard.size > 0 ? { dashboardIndex: join(dashboardDir, 'index.html') } : {});
   await app.register(authPlugin, {

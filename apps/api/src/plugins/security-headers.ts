@@ -7,7 +7,8 @@ import fp from 'fastify-plugin';
  * The Content-Security-Policy of every response. The dashboard (apps/web, built by Vite) and
  * Swagger UI at /docs load only their own scripts and styles from this origin, with no inline
  * script; their icons and Swagger UI's pictures are `data:` URLs; both talk to this origin only
- * (the API, the event stream). Nothing may frame them.
+ * (the API, the event stream). Nothing may frame them. With object storage for post images, the
+ * dashboard's policy adds that one origin (see `withStorageOrigin`).
  */
 export const contentSecurityPolicy = {
   'default-src': ["'self'"],
@@ -34,6 +35,18 @@ const docsPolicy = {
   'style-src': [...contentSecurityPolicy['style-src'], `'sha256-${createHash('sha256').update(SWAGGER_UI_LOGO_STYLE).digest('base64')}'`],
 };
 
+/**
+ * The policy with the media storage's origin added where the dashboard needs it, and nowhere else:
+ * `connect-src` (it uploads an image straight to storage with the presigned POST) and `img-src`
+ * (it shows the converted image from its presigned GET). Only that origin: the one the presigned
+ * URLs name (MEDIA_PUBLIC_ENDPOINT, else the S3 endpoint, the in-process one on the embedded default).
+ */
+export function withStorageOrigin(policy: Readonly<Record<string, readonly string[]>>, storageOrigin: string | undefined): Record<string, readonly string[]> {
+  if (!storageOrigin) return policy;
+  const origin = new URL(storageOrigin).origin;
+  return { ...policy, 'connect-src': [...(policy['connect-src'] ?? []), origin], 'img-src': [...(policy['img-src'] ?? []), origin] };
+}
+
 const isDocumentation = (url: string) => url === '/docs' || url.startsWith('/docs/');
 const directivesOf = (policy: Record<string, readonly string[]>) =>
   Object.fromEntries(Object.entries(policy).map(([name, values]) => [name, [...values]]));
@@ -46,13 +59,13 @@ const directivesOf = (policy: Record<string, readonly string[]>) =>
  * hijacking the reply; Node merges these headers into it, and none of them affects streaming.
  */
 export const securityHeadersPlugin = fp(
-  async (app: FastifyInstance) => {
+  async (app: FastifyInstance, { storageOrigin }: { storageOrigin?: string | undefined }) => {
     // Before helmet's own onRoute hook, which reads a route's `helmet` option.
     app.addHook('onRoute', (route) => {
       if (isDocumentation(route.url)) route.helmet = { contentSecurityPolicy: { useDefaults: false, directives: directivesOf(docsPolicy) } };
     });
     await app.register(helmet, {
-      contentSecurityPolicy: { useDefaults: false, directives: directivesOf(contentSecurityPolicy) },
+      contentSecurityPolicy: { useDefaults: false, directives: directivesOf(withStorageOrigin(contentSecurityPolicy, storageOrigin)) },
       xFrameOptions: { action: 'deny' },
     });
   },

@@ -34,16 +34,19 @@ t.test('every kind of response carries the security headers', async (t) => {
   }
 });
 
-t.test('the CSP allows this origin only: no inline script, no eval, no plugin, no framing', async (t) => {
+t.test('the CSP allows this origin only, and the media storage for uploads and images: no inline script, no eval, no plugin, no framing', async (t) => {
   const herald = await startTestHerald(t);
   // The dashboard's policy: every page and response but /docs has it.
   const response = await herald.app.inject({ method: 'GET', url: '/' });
   const csp = directives(t, response.headers['content-security-policy']);
+  const storage = herald.media.publicOrigin;
+  t.match(storage, /^https?:\/\/[^/]+$/, 'the storage is one origin');
   t.equal(csp.get('default-src'), "'self'");
   t.equal(csp.get('script-src'), "'self'");
   t.equal(csp.get('script-src-attr'), "'none'");
   t.equal(csp.get('style-src'), "'self'");
-  t.equal(csp.get('connect-src'), "'self'");
+  t.equal(csp.get('connect-src'), `'self' ${storage}`, 'the dashboard uploads images straight to storage');
+  t.equal(csp.get('img-src'), `'self' data: ${storage}`, 'and shows the converted ones from there');
   t.equal(csp.get('object-src'), "'none'");
   t.equal(csp.get('frame-ancestors'), "'none'");
   t.equal(csp.get('base-uri'), "'self'");
@@ -60,8 +63,13 @@ t.test("under /docs the policy also allows Swagger UI's logo style, by its hash;
   const api = directives(t, (await herald.app.inject({ method: 'GET', url: '/api/v1/products' })).headers['content-security-policy']);
   t.match(docs.get('style-src'), /^'self' 'sha256-[A-Za-z0-9+/]{43}='$/);
   t.equal(api.get('style-src'), "'self'");
-  docs.delete('style-src');
-  api.delete('style-src');
+  // Swagger UI has no business with the media storage.
+  t.equal(docs.get('connect-src'), "'self'");
+  t.equal(docs.get('img-src'), "'self' data:");
+  for (const name of ['style-src', 'connect-src', 'img-src']) {
+    docs.delete(name);
+    api.delete(name);
+  }
   t.same(docs, api, 'every other directive is the same');
 });
 
