@@ -32,8 +32,8 @@ export interface MinioOptions {
   kafkaBrokers?: string;
 }
 
-/** Id of the Kafka notification target the stack's MinIO gets when given brokers. */
-export const MINIO_MEDIA_NOTIFY_ID = 'media';
+/** Id of the Kafka notification target the stack's MinIO gets when given brokers (the ARN names it as spelled in the variables). */
+export const MINIO_MEDIA_NOTIFY_ID = 'MEDIA';
 /** The ARN a bucket's notification configuration names to publish to that target. */
 export const mediaNotificationArn = `arn:minio:sqs::${MINIO_MEDIA_NOTIFY_ID}:kafka`;
 
@@ -111,10 +111,10 @@ export async function startMinio(options: MinioOptions = {}): Promise<Minio> {
       MINIO_REGION: 'us-east-1',
       ...(options.kafkaBrokers
         ? {
-            [`MINIO_NOTIFY_KAFKA_ENABLE_${MINIO_MEDIA_NOTIFY_ID.toUpperCase()}`]: 'on',
-            [`MINIO_NOTIFY_KAFKA_BROKERS_${MINIO_MEDIA_NOTIFY_ID.toUpperCase()}`]: options.kafkaBrokers,
-            [`MINIO_NOTIFY_KAFKA_TOPIC_${MINIO_MEDIA_NOTIFY_ID.toUpperCase()}`]: 'herald.media-uploads',
-            [`MINIO_NOTIFY_KAFKA_QUEUE_DIR_${MINIO_MEDIA_NOTIFY_ID.toUpperCase()}`]: join(dataDir, 'notify-queue'),
+            [`MINIO_NOTIFY_KAFKA_ENABLE_${MINIO_MEDIA_NOTIFY_ID}`]: 'on',
+            [`MINIO_NOTIFY_KAFKA_BROKERS_${MINIO_MEDIA_NOTIFY_ID}`]: options.kafkaBrokers,
+            [`MINIO_NOTIFY_KAFKA_TOPIC_${MINIO_MEDIA_NOTIFY_ID}`]: 'herald.media-uploads',
+            [`MINIO_NOTIFY_KAFKA_QUEUE_DIR_${MINIO_MEDIA_NOTIFY_ID}`]: join(dataDir, 'notify-queue'),
           }
         : {}),
     },
