@@ -1,5 +1,6 @@
 import { readEnv } from '@herald/config';
 import { isFanoutError, loadFeedSettings, type FeedSettings } from '@herald/fanout';
+import { isMediaError, loadMediaSettings, type MediaSettings } from '@herald/media';
 
 /** "<requests>/<window>", e.g. `25/5m`: at most that many requests per window (s, m or h). */
 const RATE_LIMIT_PATTERN = '^[1-9][0-9]{0,8}/[1-9][0-9]{0,5}[smh]$';
@@ -133,6 +134,8 @@ export interface Config {
   trustProxy: boolean | number | string[];
   /** Feed tables and the celebrity threshold (FANOUT_*, FEED_*), shared with the fan-out that writes the feeds. */
   feeds: FeedSettings;
+  /** What the media worker does with each upload (MEDIA_CONCURRENCY, MEDIA_MAX_PIXELS, ...), when it runs in the consumer thread. */
+  mediaWorker: MediaSettings;
   /** Image uploads (MEDIA_*); storage itself is the notifier's S3 (S3_ENDPOINT, ...). */
   media: {
     bucket: string;
@@ -231,6 +234,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!isFanoutError(error)) throw error;
     throw new ConfigError(error.message);
   }
+  let mediaWorker: MediaSettings;
+  try {
+    mediaWorker = loadMediaSettings(env);
+  } catch (error) {
+    if (!isMediaError(error)) throw error;
+    throw new ConfigError(error.message);
+  }
   return {
     auth: {
       keysFile: raw.AUTH_KEYS_FILE,
@@ -271,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: raw.CORS_ORIGINS?.split(',') ?? [],
     trustProxy: parseTrustProxy(raw.TRUST_PROXY),
     feeds,
+    mediaWorker,
     media: {
       bucket: raw.MEDIA_BUCKET,
       publicEndpoint: raw.MEDIA_PUBLIC_ENDPOINT?.replace(/\/$/, ''),

@@ -188,6 +188,7 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
           databaseUrl,
           notifierConfig,
           feeds: config.feeds,
+          media: config.mediaWorker,
           topicPrefix: config.topicPrefix,
           logLevel: config.logLevel,
           poolMax: CONSUMER_POOL_MAX,

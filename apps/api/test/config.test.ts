@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { ConfigError, loadConfig } from '../src/config.js';
 
@@ -14,7 +16,7 @@ const HERALD_VARIABLES = [
   'FANOUT_CELEBRITY_THRESHOLD', 'FANOUT_BATCH_SIZE', 'FANOUT_WRITE_CONCURRENCY', 'FANOUT_BACKFILL_POSTS', 'FEED_MAX_ENTRIES',
   'FEED_TRIM_EVERY', 'AUTHOR_POSTS_MAX', 'FANOUT_TASK_SPAN', 'FANOUT_TASK_PARTITIONS', 'REDIS_URL', 'FEED_CACHE_TTL_SECONDS', 'MEDIA_BUCKET', 'MEDIA_PUBLIC_ENDPOINT', 'MEDIA_UPLOAD_EXPIRY_SECONDS',
   'MEDIA_UPLOAD_URL_TTL_SECONDS', 'MEDIA_IMAGE_URL_TTL_SECONDS', 'MEDIA_SWEEP_INTERVAL_MS', 'MEDIA_RESCAN_AFTER_SECONDS',
-  'MEDIA_NOTIFICATION_ARN',
+  'MEDIA_NOTIFICATION_ARN', 'MEDIA_CONCURRENCY', 'MEDIA_MAX_PIXELS', 'MEDIA_MAX_BYTES', 'MEDIA_JPEG_QUALITY', 'MEDIA_WORK_DIR',
 ];
 const setAside = Object.fromEntries(HERALD_VARIABLES.filter((name) => name in process.env).map((name) => [name, process.env[name]]));
 for (const name of HERALD_VARIABLES) delete process.env[name];
@@ -80,6 +82,14 @@ t.test('with nothing set, every setting has its documented default', async (t) =
       authorPostsMax: 200,
       redisUrl: undefined,
       cacheTtlSeconds: 3600,
+    },
+    mediaWorker: {
+      bucket: 'herald-media',
+      concurrency: 2,
+      maxPixels: 100000000,
+      maxBytes: 104857600,
+      jpegQuality: 82,
+      workDir: join(tmpdir(), 'herald-media'),
     },
     media: {
       bucket: 'herald-media',
@@ -154,6 +164,11 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     MEDIA_SWEEP_INTERVAL_MS: '1000',
     MEDIA_RESCAN_AFTER_SECONDS: '30',
     MEDIA_NOTIFICATION_ARN: 'arn:minio:sqs::media:kafka',
+    MEDIA_CONCURRENCY: '4',
+    MEDIA_MAX_PIXELS: '50000000',
+    MEDIA_MAX_BYTES: '52428800',
+    MEDIA_JPEG_QUALITY: '90',
+    MEDIA_WORK_DIR: '/var/tmp/herald-media',
   });
   t.strictSame(config, {
     auth: {
@@ -202,6 +217,14 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
       redisUrl: 'redis://cache:6379/0',
       cacheTtlSeconds: 600,
     },
+    mediaWorker: {
+      bucket: 'staging-media',
+      concurrency: 4,
+      maxPixels: 50000000,
+      maxBytes: 52428800,
+      jpegQuality: 90,
+      workDir: '/var/tmp/herald-media',
+    },
     media: {
       bucket: 'staging-media',
       publicEndpoint: 'https://media.example',
@@ -214,6 +237,11 @@ t.test('every variable is read into its setting, numbers as numbers', async (t) 
     },
     sse: { heartbeatMs: 1000, maxBufferedBytes: 2048, recentEvents: 0, ticketTtlSeconds: 30, maxStreamsPerUser: 3 },
   });
+});
+
+t.test('media worker settings out of range are configuration errors naming the variable', async (t) => {
+  t.match(configError({ MEDIA_CONCURRENCY: '0' }).message, /MEDIA_CONCURRENCY must be >= 1/);
+  t.match(configError({ MEDIA_MAX_PIXELS: '1000' }).message, /MEDIA_MAX_PIXELS must be >= 360000/);
 });
 
 t.test('feed settings out of range are configuration errors naming the variable', async (t) => {

@@ -49,6 +49,7 @@ async function start(): Promise<void> {
           stores,
           notifierConfig: settings.notifierConfig,
           feeds: settings.feeds,
+          media: settings.media,
           topicPrefix: settings.topicPrefix,
           log,
         }),

@@ -3,6 +3,7 @@ import type { TopicKey } from '@herald/event-schemas';
 import type { ConsumerStats } from '@herald/consumer-runtime';
 import type { EventTransport } from '@herald/event-transport';
 import { FANOUT_TOPICS, startFanout, type FeedSettings } from '@herald/fanout';
+import { MEDIA_CONSUMER_NAME, startMedia, type MediaSettings } from '@herald/media';
 import { NOTIFIER_TOPICS, startNotifier, type ArchiverStats, type NotifierConfig, type NotifierStores } from '@herald/notifier';
 import type { Logger } from 'pino';
 import type { Pool } from '../db/pool.js';
@@ -17,6 +18,8 @@ export interface ConsumerResources {
   notifierConfig: NotifierConfig;
   /** The feed tables and fan-out settings. */
   feeds: FeedSettings;
+  /** The media worker's settings. */
+  media: MediaSettings;
   topicPrefix: string;
   log: Logger;
 }
@@ -75,7 +78,18 @@ const fanoutModule: ConsumerModule = {
 };
 
 /**
- * The consumers that run inside the API process, started in this order and stopped together. A
- * new consumer app (fan-out, media) is one more line here.
+ * The media worker reads and writes the media bucket on the notifier's S3 (the in-process one on
+ * the embedded default, whose upload notifications come through the embedded broker).
  */
-export const consumerModules: readonly ConsumerModule[] = [notifierModule, analyticsModule, fanoutModule];
+const mediaModule: ConsumerModule = {
+  name: MEDIA_CONSUMER_NAME,
+  topics: ['posts'],
+  start: ({ transport, stores, media, topicPrefix, log }) =>
+    startMedia({ transport, s3: stores.s3, settings: media, prefix: topicPrefix, log: log.child({ component: 'media' }) }),
+};
+
+/**
+ * The consumers that run inside the API process, started in this order and stopped together. A
+ * new consumer app is one more line here.
+ */
+export const consumerModules: readonly ConsumerModule[] = [notifierModule, analyticsModule, fanoutModule, mediaModule];

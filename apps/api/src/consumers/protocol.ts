@@ -1,6 +1,7 @@
 import type { ConsumerStats } from '@herald/consumer-runtime';
 import type { TransportDescriptor } from '@herald/event-transport';
 import type { FeedSettings } from '@herald/fanout';
+import type { MediaSettings } from '@herald/media';
 import type { ArchiverStats, NotifierConfig } from '@herald/notifier';
 
 /** What the consumer thread is started with (structured-cloneable, through `workerData`). */
@@ -9,6 +10,8 @@ export interface ConsumerThreadSettings {
   notifierConfig: NotifierConfig;
   /** Where the fan-out writes the feeds. */
   feeds: FeedSettings;
+  /** What the media worker does with each upload. */
+  media: MediaSettings;
   topicPrefix: string;
   logLevel: string;
   /** Connections of the thread's own database pool. */
