@@ -39,6 +39,8 @@ export interface ImageService {
   complete(postId: string): Promise<void>;
   /** Applies a worker result (PostImageReady / PostImageRejected): only to the current upload, only while pending. */
   applyResult(event: HeraldEvent): Promise<boolean>;
+  /** Drops what storage holds of an image whose post is gone: an open multipart upload, the original, the converted JPEG. */
+  discard(row: ImageRow): Promise<void>;
   /** Abandons expired uploads and re-announces uploads whose result never came. */
   sweep(now?: Date): Promise<{ expired: number; announced: number }>;
 }
@@ -243,6 +245,12 @@ export function createImageService({
         return repository.applyRejected(pool, { postId: post_id, uploadId: upload_id, reasonCode: reason_code, reason, at });
       }
       return false;
+    },
+
+    async discard(row) {
+      if (row.multipart_upload_id) await storage.abortMultipart(row.object_key, row.multipart_upload_id);
+      await storage.remove(row.object_key);
+      if (row.image_key) await storage.remove(row.image_key);
     },
 
     async sweep(now = new Date()) {

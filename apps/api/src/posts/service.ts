@@ -220,6 +220,7 @@ export function createPostService({
     },
 
     async remove(id, ifMatch) {
+      const image = images ? await images.findRow(id) : undefined;
       await unitOfWork.run(async (client) => {
         const row = await repository.lockPost(client, id);
         if (!row) throw notFound('post', id);
@@ -237,6 +238,8 @@ export function createPostService({
         return { result: undefined, events: [event] };
       });
       views.forget(id);
+      // Its image's objects go too; should storage be away, they stay behind unreferenced.
+      if (image) await images!.discard(image).catch(() => {});
     },
 
     async addComment(author, postId, text) {

@@ -203,6 +203,18 @@ await t.test('an upload that arrived without a completion call is announced by t
   t.ok((await imageRow(herald, created.id)).uploaded_at, 'marked as received');
 });
 
+await t.test('deleting a post deletes its image from storage', async (t) => {
+  const bytes = png(1024);
+  const created = await createImagePost(herald, author, bytes);
+  t.equal((await postUpload(created.upload, bytes)).status, 204);
+  const row = await imageRow(herald, created.id);
+  t.ok(await objectExists(herald, row.object_key));
+  const deleted = await herald.request({ method: 'DELETE', url: `/api/v1/posts/${created.id}`, as: author.accessToken });
+  t.equal(deleted.statusCode, 204);
+  t.notOk(await objectExists(herald, row.object_key), 'the original is gone');
+  t.notOk(await imageRow(herald, created.id), 'and its row');
+});
+
 await t.test('bad image declarations are 400 problems naming the field', async (t) => {
   const cases: [Record<string, unknown>, string][] = [
     [{ content_type: 'image/gif', size_bytes: 10, md5: md5Of(Buffer.from('x')) }, 'image.content_type'],
@@ -267,4 +279,24 @@ t.test('an upload not completed in time is abandoned: parts aborted, object dele
   t.match(event?.data, { post_id: created.id, author_id: author.id, upload_id: row.upload_id, reason_code: 'expired' });
   const late = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/multipart`, as: author.accessToken, body: {} });
   t.equal(late.statusCode, 409, 'an expired image takes no more uploads');
+});
+
+t.test('on the embedded default the consumer thread serves the S3 and announces uploads on the embedded broker', { skip: process.env.S3_ENDPOINT ? 'storage is MinIO in this run' : false }, async (t) => {
+  const herald = await startTestHerald(t, { IN_PROCESS_CONSUMERS: 'true' });
+  const author = await herald.signUp();
+  const bytes = png(2048);
+  const created = await createImagePost(herald, author, bytes);
+  const row = await imageRow(herald, created.id);
+  const stored = await postUpload(created.upload, bytes);
+  t.equal(stored.status, 204, 'stored');
+  const notifications = await readTopic(herald.transport, mediaUploadsTopicName(herald.topicPrefix), (got) => got.some((r) => r.record.key === `${herald.media.bucket}/${row.object_key}`));
+  const notification = notifications.find((r) => r.record.key === `${herald.media.bucket}/${row.object_key}`);
+  t.ok(notification, 'announced');
+  t.match(JSON.parse(notification!.record.value), {
+    EventName: 's3:ObjectCreated:Post',
+    Key: `${herald.media.bucket}/${row.object_key}`,
+    Records: [{ eventName: 's3:ObjectCreated:Post', s3: { bucket: { name: herald.media.bucket }, object: { key: encodeURIComponent(row.object_key), size: bytes.length } } }],
+  });
+  const preflight = await fetch(created.upload.url, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } });
+  t.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000', 'a browser may upload from the dashboard');
 });
