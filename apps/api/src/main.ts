@@ -79,6 +79,7 @@ try {
       `  Event contract  ${base}/asyncapi.json`,
       `  Metrics         ${base}/metrics`,
       `  Transport       ${herald.transport.kind}${config.kafkaBrokers ? ` (${config.kafkaBrokers.join(',')})` : ''}`,
+      `  Image uploads   ${config.media.publicEndpoint ?? herald.media.endpoint}/${herald.media.bucket} (clients upload here directly)`,
       ...adminLines(herald.admin),
       '  Ctrl-C stops it.',
       '',
