@@ -1,3 +1,4 @@
+import { isTransientDatabaseError } from '@herald/analytics';
 import { startConsumer, type RunningConsumer } from '@herald/consumer-runtime';
 import type { EventTransport } from '@herald/event-transport';
 import type { Logger } from 'pino';
@@ -39,7 +40,7 @@ export function startImageResults({
               await images.applyResult(event);
             },
             // The database away is an outage to wait out, not a reason to drop a verdict.
-            isTransient: (error) => typeof (error as { code?: unknown })?.code === 'string' && /^(08|57P|53)/.test((error as { code: string }).code),
+            isTransient: isTransientDatabaseError,
           },
           { transport, prefix, log },
         );
