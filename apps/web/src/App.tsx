@@ -1,5 +1,5 @@
 import { useCallback, useMemo, useState } from 'react';
-import type { HeraldEvent } from './api/types.js';
+import type { HeraldEvent, Post } from './api/types.js';
 import type { SignedInUser } from './auth/session.js';
 import { EventList } from './components/EventList.js';
 import { EventRateChart } from './components/EventRateChart.js';
@@ -70,6 +70,15 @@ export function App({ user, onSignOut, streamTicket }: AppProps) {
   };
   const stream = useEventStream({ onEvents, onResync, streamTicket });
 
+  // A post written here: shown at once; its image's verdict comes by the stream, or by reading the posts again.
+  const { put: putPost, awaitImage } = posts;
+  const onPublished = useCallback(
+    (post: Post) => {
+      putPost(post);
+      if (post.image?.status === 'pending') awaitImage(post.id);
+    },
+    [putPost, awaitImage],
+  );
   const dismiss = useCallback((id: string) => setToasts((current) => dismissToast(current, id)), []);
   const skuById = useMemo(() => new Map(products.products.map((p) => [p.id, p.sku])), [products.products]);
   const skuOf = useCallback((id: string) => skuById.get(id), [skuById]);
@@ -104,6 +113,8 @@ export function App({ user, onSignOut, streamTicket }: AppProps) {
           stats={posts.stats}
           loading={posts.loading}
           error={posts.error}
+          onPublished={onPublished}
+          onImageExpired={posts.reload}
         />
       </main>
       <LowStockToasts toasts={toasts} onDismiss={dismiss} />

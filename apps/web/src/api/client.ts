@@ -1,6 +1,6 @@
 import { retryAfterSeconds } from '../auth/retry-after.js';
 import type { ConsumerLag } from './consumer-lag.js';
-import type { CommentPage, EventRates, Inventory, PostPage, PostSort, PostStats, Product, ProductPage, UserProfile } from './types.js';
+import type { CommentPage, EventRates, ImageUpload, Inventory, Post, PostCreate, PostPage, PostSort, PostStats, Product, ProductPage, UserProfile } from './types.js';
 
 /** A non-2xx answer, with the problem title when the API sent application/problem+json. */
 export class ApiError extends Error {
@@ -175,4 +175,64 @@ export async function fetchPostStats(postId: string, fetchFn: Fetch = fetch, sig
     return { state: 'unavailable', status: response.status };
   }
   return { state: 'ready', stats: (await response.json()) as PostStats };
+}
+
+async function postJson<T>(path: string, body: unknown, fetchFn: Fetch, signal?: AbortSignal): Promise<T> {
+  const response = await fetchFn(path, {
+    method: 'POST',
+    headers: { accept: 'application/json', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    signal,
+  });
+  if (!response.ok) throw await apiError('POST', path, response);
+  return (await response.json()) as T;
+}
+
+/** Writes a post; with `image`, the answer carries `upload`, the presigned request for its bytes. */
+export function createPost(input: PostCreate, fetchFn: Fetch, signal?: AbortSignal): Promise<Post> {
+  return postJson<Post>('/api/v1/posts', input, fetchFn, signal);
+}
+
+/** Says that the image's bytes are in storage; the answer is the post, its image `pending` until converted. */
+export function completeImageUpload(postId: string, fetchFn: Fetch, signal?: AbortSignal): Promise<Post> {
+  return postJson<Post>(`/api/v1/posts/${encodeURIComponent(postId)}/image/complete`, undefined, fetchFn, signal);
+}
+
+/** Storage refused an upload (the policy's size, type or expiry); `code` is S3's error code when it sent one. */
+export class StorageError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+/**
+ * Sends the file straight to storage with the presigned POST policy the API gave: a
+ * multipart/form-data request with every one of its fields, then the file as the last field.
+ * `fetchFn` must be plain fetch: the API's bearer token never goes to storage.
+ */
+export async function uploadToStorage(upload: ImageUpload, file: Blob, fetchFn: Fetch, signal?: AbortSignal): Promise<void> {
+  if (upload.method !== 'POST') throw new StorageError(0, undefined, `the API asked for an upload by ${upload.method}, which the dashboard does not send`);
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields ?? {})) form.append(name, value);
+  form.append('file', file);
+  let response: Response;
+  try {
+    response = await fetchFn(upload.url, { method: 'POST', body: form, signal, credentials: 'omit', referrerPolicy: 'no-referrer' });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new StorageError(0, undefined, `storage could not be reached (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (response.ok) {
+    await response.body?.cancel().catch(() => {});
+    return;
+  }
+  const text = await response.text().catch(() => '');
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  throw new StorageError(response.status, code, `storage refused the upload: ${response.status}${code ? ` ${code}` : ''}${message ? ` (${message})` : ''}`);
 }

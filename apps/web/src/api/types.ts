@@ -138,9 +138,53 @@ export interface Post {
   view_count: number;
   /** The two newest comments, newest first. */
   latest_comments: Comment[];
+  /** The post's image, when it was written with one. */
+  image?: PostImage;
+  /** Only in the answer to the creation of a post with an image: how to send it to storage. */
+  upload?: ImageUpload;
   created_at: string;
   updated_at: string;
   version: number;
+}
+
+/** The image types a post may carry (openapi.yaml's ImageDeclaration). */
+export type ImageContentType = 'image/png' | 'image/jpeg' | 'image/bmp';
+
+/** An image declared with a new post: its type, exact size and MD5 (base64), before its upload. */
+export interface ImageDeclaration {
+  content_type: ImageContentType;
+  size_bytes: number;
+  md5: string;
+}
+
+/** A post's image: `pending` until the media worker checked and converted it. */
+export interface PostImage {
+  status: 'pending' | 'ready' | 'rejected';
+  /** When `ready`: a short-lived presigned GET of the 600x600 JPEG. */
+  url?: string;
+  url_expires_at?: string;
+  width?: number;
+  height?: number;
+  reason_code?: string;
+  /** When `rejected`: why, in words. */
+  reason?: string;
+}
+
+/** How to send the image straight to storage: a presigned POST policy (its `fields`, then the file). */
+export interface ImageUpload {
+  method: 'POST' | 'PUT';
+  url: string;
+  fields?: Record<string, string>;
+  headers?: Record<string, string>;
+  expires_at: string;
+}
+
+/** What `POST /api/v1/posts` takes. */
+export interface PostCreate {
+  id?: string;
+  title?: string;
+  content: string;
+  image?: ImageDeclaration;
 }
 
 export interface PostPage {

@@ -1,11 +1,13 @@
-import { memo, useCallback } from 'react';
-import type { Comment, Post, PostSort, UserSummary } from '../api/types.js';
-import { formatCount, formatWhen, shortPostId } from '../format.js';
+import { memo, useCallback, useState } from 'react';
+import type { Comment, Post, PostImage, PostSort, UserSummary } from '../api/types.js';
+import { excerpt, formatCount, formatWhen, shortPostId } from '../format.js';
 import type { StatsView } from '../state/post-stats.js';
+import { PostComposer } from './PostComposer.js';
 
 /*
  * Titles, contents and comments are plain text written by anyone: they are rendered as React text
- * children only (escaped by React), never as HTML, and never turned into links.
+ * children only (escaped by React), never as HTML, and never turned into links. An image's
+ * reason for refusal is text too; its URL is used only when it is http(s).
  */
 
 const SORTS: readonly { sort: PostSort; label: string }[] = [
@@ -61,13 +63,70 @@ function CommentLine({ comment, handleOf }: { comment: Comment; handleOf: Handle
   );
 }
 
+/** The URL of a ready image when it is one the page may load (presigned http(s) from the API). */
+function imageUrl(image: PostImage): string | undefined {
+  if (!image.url) return undefined;
+  try {
+    const url = new URL(image.url);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a post's image is: awaited (a placeholder), converted (the 600x600 JPEG), or refused (why). */
+function PostImageView({ image, alt, onExpired }: { image: PostImage; alt: string; onExpired(): void }) {
+  const [failed, setFailed] = useState<string | undefined>();
+  const url = image.status === 'ready' ? imageUrl(image) : undefined;
+  if (image.status === 'rejected') {
+    return (
+      <p className="post-image post-image--rejected" data-testid="post-image" data-status="rejected">
+        Image refused: {image.reason ?? image.reason_code ?? 'no reason given'}
+      </p>
+    );
+  }
+  if (image.status === 'pending' || !url) {
+    return (
+      <div className="post-image post-image--pending" data-testid="post-image" data-status="pending" role="img" aria-label="Image being processed">
+        Image being processed…
+      </div>
+    );
+  }
+  if (failed === url) {
+    return (
+      <p className="post-image post-image--failed" data-testid="post-image" data-status="failed">
+        The image could not be loaded.
+      </p>
+    );
+  }
+  return (
+    <img
+      className="post-image"
+      data-testid="post-image"
+      data-status="ready"
+      src={url}
+      alt={alt}
+      width={image.width ?? 600}
+      height={image.height ?? 600}
+      decoding="async"
+      referrerPolicy="no-referrer"
+      onError={() => {
+        setFailed(url);
+        // A presigned URL lives a short while: past it, the posts are read again for a fresh one.
+        if (image.url_expires_at !== undefined && Date.parse(image.url_expires_at) <= Date.now()) onExpired();
+      }}
+    />
+  );
+}
+
 interface PostCardProps {
   post: Post;
   stats: StatsView | undefined;
   handleOf: HandleOf;
+  onImageExpired(): void;
 }
 
-const PostCard = memo(function PostCard({ post, stats, handleOf }: PostCardProps) {
+const PostCard = memo(function PostCard({ post, stats, handleOf, onImageExpired }: PostCardProps) {
   return (
     <li className="post" data-testid="post-card" data-post-id={post.id} data-version={post.version} data-comment-count={post.comment_count}>
       <div className="post-head">
@@ -88,6 +147,7 @@ const PostCard = memo(function PostCard({ post, stats, handleOf }: PostCardProps
       <p className="post-content" data-testid="post-content">
         {post.content}
       </p>
+      {post.image && <PostImageView image={post.image} alt={`Image of the post: ${excerpt(post.title || post.content, 80)}`} onExpired={onImageExpired} />}
       <div className="post-figures">
         <span data-testid="post-comment-count">
           {formatCount(post.comment_count)} {post.comment_count === 1 ? 'comment' : 'comments'}
@@ -116,10 +176,17 @@ interface PostsPanelProps {
   stats: ReadonlyMap<string, StatsView>;
   loading: boolean;
   error: string | undefined;
+  /** A post written here, as the API answered: shown at once, its image awaited. */
+  onPublished(post: Post): void;
+  /** A shown image's presigned URL expired: the posts are read again. */
+  onImageExpired(): void;
 }
 
-/** The newest or the most commented posts, with their comment counts, newest comments and statistics. */
-export function PostsPanel({ posts, sort, onSort, authors, stats, loading, error }: PostsPanelProps) {
+/**
+ * The newest or the most commented posts, with their comment counts, newest comments, statistics
+ * and images, under a composer to write one.
+ */
+export function PostsPanel({ posts, sort, onSort, authors, stats, loading, error, onPublished, onImageExpired }: PostsPanelProps) {
   const handleOf = useCallback<HandleOf>((user) => (user.handle !== '' ? user.handle : authors.get(user.id)?.handle), [authors]);
   return (
     <section className="panel panel--posts" aria-labelledby="posts-title" data-testid="posts-panel" data-sort={sort}>
@@ -136,6 +203,7 @@ export function PostsPanel({ posts, sort, onSort, authors, stats, loading, error
           </div>
         </div>
       </div>
+      <PostComposer onPublished={onPublished} />
       {error && <p className="error-note">Could not load posts: {error}</p>}
       <div className="scroll">
         {posts.length === 0 ? (
@@ -143,7 +211,7 @@ export function PostsPanel({ posts, sort, onSort, authors, stats, loading, error
         ) : (
           <ul className="posts">
             {posts.map((post) => (
-              <PostCard key={post.id} post={post} stats={stats.get(post.id)} handleOf={handleOf} />
+              <PostCard key={post.id} post={post} stats={stats.get(post.id)} handleOf={handleOf} onImageExpired={onImageExpired} />
             ))}
           </ul>
         )}

@@ -23,6 +23,10 @@ export interface PostsState {
   applyEvents(events: readonly HeraldEvent[]): void;
   /** Reads the page again: for when the stream could not resume where it left off. */
   reload(): void;
+  /** Shows a post as the API answered its writer (the composer). */
+  put(post: Post): void;
+  /** Waits for the verdict on a post's image sent from here (events, else reading the page again now and then). */
+  awaitImage(postId: string): void;
 }
 
 const initial: PostSyncState = { list: emptyPostList('recent', POSTS_SHOWN), authors: new Map(), loading: true, error: undefined };
@@ -63,6 +67,17 @@ export function usePosts(): PostsState {
     // Only a change of the posts shown or of their versions matters, not of their counts.
   }, [versions]);
 
+  // The same functions for the life of the view: children memoized on them do not redraw.
+  const actions = useMemo(
+    () => ({
+      setSort: (sort: PostSort) => sync.current?.setSort(sort),
+      applyEvents: (events: readonly HeraldEvent[]) => sync.current?.apply(events),
+      reload: () => sync.current?.reload(),
+      put: (post: Post) => sync.current?.put(post),
+      awaitImage: (postId: string) => sync.current?.awaitImage(postId),
+    }),
+    [],
+  );
   return useMemo(
     () => ({
       posts,
@@ -71,10 +86,8 @@ export function usePosts(): PostsState {
       stats,
       loading: state.loading,
       error: state.error,
-      setSort: (sort: PostSort) => sync.current?.setSort(sort),
-      applyEvents: (events: readonly HeraldEvent[]) => sync.current?.apply(events),
-      reload: () => sync.current?.reload(),
+      ...actions,
     }),
-    [posts, state.list.sort, state.authors, stats, state.loading, state.error],
+    [posts, state.list.sort, state.authors, stats, state.loading, state.error, actions],
   );
 }

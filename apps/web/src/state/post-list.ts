@@ -170,6 +170,20 @@ export function applyPostEvents(list: PostList, events: readonly HeraldEvent[]):
         }
         break;
       }
+      case 'PostImageRejected': {
+        // The verdict says all the view shows of a rejected image: no read needed.
+        const { post_id, reason_code, reason } = event.data;
+        const known = held().get(post_id);
+        if (!known || known.image?.status === 'rejected') break;
+        put({ ...known, image: { status: 'rejected', reason_code, reason } });
+        break;
+      }
+      case 'PostImageReady': {
+        // The image's URL is presigned by the API when asked: the page is read again for it.
+        const known = held().get(event.data.post_id);
+        if (known && known.image?.status !== 'ready') reread = true;
+        break;
+      }
       default:
         break;
     }
@@ -194,6 +208,35 @@ export function applyPostEvents(list: PostList, events: readonly HeraldEvent[]):
     reread,
     comments: [...comments],
   };
+}
+
+/**
+ * A post as the API answered its writer (created here, or its image's upload completed): it
+ * replaces the one held unless that one is newer, and joins the list when it belongs there. A
+ * settled image is not taken back to `pending` by an answer older than the verdict.
+ */
+export function applyPostAnswer(list: PostList, answer: Post): PostList {
+  if (list.deleted.has(answer.id)) return list;
+  const { upload: _upload, ...post } = answer;
+  const known = list.posts.get(post.id);
+  let next: Post;
+  if (known) {
+    const base = known.version > post.version ? known : { ...post, latest_comments: known.latest_comments, comment_count: Math.max(known.comment_count, post.comment_count) };
+    const image = known.image && known.image.status !== 'pending' && post.image?.status === 'pending' ? known.image : (post.image ?? known.image);
+    next = image ? { ...base, image } : base;
+  } else {
+    next = post;
+  }
+  const posts = new Map(list.posts);
+  posts.set(post.id, next);
+  if (posts.size <= list.limit) return { ...list, posts };
+  const kept = [...posts.values()].sort(comparePosts(list.sort)).slice(0, list.limit);
+  return { ...list, posts: new Map(kept.map((p) => [p.id, p])), more: true };
+}
+
+/** Whether the post is held with its image still awaited. */
+export function imagePending(list: PostList, postId: string): boolean {
+  return list.posts.get(postId)?.image?.status === 'pending';
 }
 
 /**

@@ -8,11 +8,13 @@
  * A single post is never read (`GET /api/v1/posts/{id}` counts a view, and the dashboard is not
  * a reader): the page and the comments listing tell everything the view shows.
  */
-import type { CommentPage, HeraldEvent, PostPage, PostSort, UserSummary } from '../api/types.js';
+import type { CommentPage, HeraldEvent, Post, PostPage, PostSort, UserSummary } from '../api/types.js';
 import { realTimers, type Timers } from '../stream/timers.js';
 import {
   applyLatestComments,
+  applyPostAnswer,
   applyPostEvents,
+  imagePending,
   authorsIn,
   authorsInEvents,
   authorsToLookUp,
@@ -46,6 +48,13 @@ export interface PostSyncOptions {
   fetchDelayMs?: number;
   /** At most this many reads of comments or users at a time. */
   maxConcurrentFetches?: number;
+  /**
+   * While an image this view sent is pending, the page is read again after these delays (the
+   * last one repeating) until its verdict is in, in case the event stream does not bring it.
+   */
+  imagePollDelaysMs?: readonly number[];
+  /** Gives up reading again for an image after this many reads. */
+  imagePollLimit?: number;
 }
 
 export interface PostSync {
@@ -56,6 +65,13 @@ export interface PostSync {
   setSort(sort: PostSort): void;
   /** Applies events from the stream (oldest first). */
   apply(events: readonly HeraldEvent[]): void;
+  /** Shows a post as the API answered its writer here (see applyPostAnswer). */
+  put(post: Post): void;
+  /**
+   * Waits for the verdict on the post's image: the event stream usually brings it; until it does,
+   * the page is read again now and then (imagePollDelaysMs).
+   */
+  awaitImage(postId: string): void;
   stop(): void;
 }
 
@@ -88,6 +104,12 @@ export function createPostSync(options: PostSyncOptions): PostSync {
   const usersAsked = new Set<string>();
   let fetching = 0;
   let timer: unknown;
+  const imagePollDelays = options.imagePollDelaysMs ?? [2000, 4000, 8000, 15_000, 30_000];
+  const imagePollLimit = options.imagePollLimit ?? 20;
+  /** Posts whose image verdict is awaited, with the reads of the page made for them so far. */
+  const awaitedImages = new Map<string, number>();
+  let imagePollTimer: unknown;
+  let imagePolls = 0;
 
   function update(next: Partial<PostSyncState>): void {
     const changed = Object.entries(next).some(([key, value]) => state[key as keyof PostSyncState] !== value);
@@ -152,6 +174,28 @@ export function createPostSync(options: PostSyncOptions): PostSync {
     if (commentsWanted.size > 0 || usersWanted.size > 0) schedule(0);
   }
 
+  /** Reads the page again while an awaited image is pending; forgets those settled or waited on long enough. */
+  function scheduleImagePoll(): void {
+    if (stopped || imagePollTimer !== undefined) return;
+    for (const [id, reads] of awaitedImages) {
+      const held = state.list.posts.has(id);
+      if ((held && !imagePending(state.list, id)) || reads >= imagePollLimit) awaitedImages.delete(id);
+    }
+    if (awaitedImages.size === 0) {
+      imagePolls = 0;
+      return;
+    }
+    const delay = imagePollDelays[Math.min(imagePolls, imagePollDelays.length - 1)]!;
+    imagePollTimer = timers.setTimeout(() => {
+      imagePollTimer = undefined;
+      if (stopped) return;
+      imagePolls++;
+      for (const [id, reads] of awaitedImages) awaitedImages.set(id, reads + 1);
+      // The next read is planned once this one is in: its answer may be the verdict.
+      void (pageLoad ? Promise.resolve() : loadPage()).finally(scheduleImagePoll);
+    }, delay);
+  }
+
   async function loadPage(): Promise<void> {
     const id = ++loads;
     pageLoad = { id, sinceStart: pageLoad?.sinceStart ?? [] };
@@ -194,11 +238,26 @@ export function createPostSync(options: PostSyncOptions): PostSync {
       // While the page loads it brings what these events lack; what it misses is asked for after.
       if (!pageLoad) want(applied);
     },
+    put(post) {
+      if (stopped) return;
+      update({ list: applyPostAnswer(state.list, post) });
+      want();
+    },
+    awaitImage(postId) {
+      if (stopped) return;
+      awaitedImages.set(postId, 0);
+      imagePolls = 0;
+      if (imagePollTimer !== undefined) timers.clearTimeout(imagePollTimer);
+      imagePollTimer = undefined;
+      scheduleImagePoll();
+    },
     stop() {
       stopped = true;
       controller.abort();
       if (timer !== undefined) timers.clearTimeout(timer);
+      if (imagePollTimer !== undefined) timers.clearTimeout(imagePollTimer);
       timer = undefined;
+      imagePollTimer = undefined;
     },
   };
 }
