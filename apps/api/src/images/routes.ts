@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../errors.js';
+import { isTransientS3Error } from '@herald/notifier';
+import { HttpProblem, notFound } from '../errors.js';
 import { etagOf } from '../lib/etag.js';
 import * as posts from '../posts/repository.js';
 import { toPost } from '../posts/representation.js';
@@ -7,6 +8,16 @@ import type { Pool } from '../db/pool.js';
 import type { ImageService } from './service.js';
 
 type IdParams = { id: string };
+
+/** Storage away is a 503 to retry, not a server fault. */
+async function storageCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isTransientS3Error(error)) throw error;
+    throw new HttpProblem('HERALD_UNAVAILABLE', 'object storage does not answer; try again shortly', [], { cause: error, headers: { 'retry-after': '5' } });
+  }
+}
 
 /** The image upload endpoints of a post: its author only (the shared ownership check of posts). */
 export async function imageRoutes(app: FastifyInstance, { images: given, pool }: { images: ImageService | undefined; pool: Pool }) {
@@ -27,19 +38,19 @@ export async function imageRoutes(app: FastifyInstance, { images: given, pool }:
     'startImageMultipart',
     async (request, reply) => {
       const body = (request.body ?? {}) as { part_size_bytes?: number };
-      return reply.code(201).send(await images.startMultipart((request.params as IdParams).id, body.part_size_bytes));
+      return reply.code(201).send(await storageCall(() => images.startMultipart((request.params as IdParams).id, body.part_size_bytes)));
     },
     author,
   );
 
-  app.openapi.route(app, 'listImageParts', async (request) => images.parts((request.params as IdParams).id), author);
+  app.openapi.route(app, 'listImageParts', async (request) => storageCall(() => images.parts((request.params as IdParams).id)), author);
 
   app.openapi.route(
     app,
     'completeImageUpload',
     async (request, reply) => {
       const { id } = request.params as IdParams;
-      await images.complete(id);
+      await storageCall(() => images.complete(id));
       const row = await posts.findPost(pool, id);
       if (!row) throw notFound('post', id);
       const image = (await images.imagesOf([id])).get(id);
