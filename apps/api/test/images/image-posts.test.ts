@@ -300,3 +300,17 @@ t.test('on the embedded default the consumer thread serves the S3 and announces 
   const preflight = await fetch(created.upload.url, { method: 'OPTIONS', headers: { origin: 'http://localhost:3000', 'access-control-request-method': 'POST' } });
   t.equal(preflight.headers.get('access-control-allow-origin'), 'http://localhost:3000', 'a browser may upload from the dashboard');
 });
+
+t.test('object storage away: the upload endpoints answer 503 with Retry-After', { skip: process.env.S3_ENDPOINT ? 'storage is the shared MinIO in this run' : false }, async (t) => {
+  const herald = await startTestHerald(t);
+  const author = await herald.signUp();
+  const created = await createImagePost(herald, author, png(9 * MiB));
+  // With the consumers off, the in-process S3 runs with the event log in this thread: closing it stops storage.
+  await herald.eventLog.close();
+  const started = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/multipart`, as: author.accessToken, body: {} });
+  t.equal(started.statusCode, 503, started.body);
+  t.equal(started.headers['retry-after'], '5');
+  t.match(started.headers['content-type'], /^application\/problem\+json/);
+  const completed = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/complete`, as: author.accessToken });
+  t.equal(completed.statusCode, 503, completed.body);
+});
