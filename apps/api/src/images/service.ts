@@ -159,7 +159,7 @@ export function createImageService({
         key: row.object_key,
         contentType: row.content_type,
         sizeBytes: Number(row.size_bytes),
-        metadata: { postId: row.post_id, uploadId: row.upload_id, expectedMd5: row.expected_md5, declaredType: row.content_type },
+        metadata: { postId: row.post_id, uploadId: row.upload_id, authorId: row.author_id, expectedMd5: row.expected_md5, declaredType: row.content_type },
         expiresAt: new Date(now.getTime() + urlSeconds(row, now) * 1000),
       });
     },
@@ -180,7 +180,7 @@ export function createImageService({
       const multipartUploadId = await storage.startMultipart({
         key: row.object_key,
         contentType: row.content_type,
-        metadata: { postId: row.post_id, uploadId: row.upload_id, expectedMd5: row.expected_md5, declaredType: row.content_type },
+        metadata: { postId: row.post_id, uploadId: row.upload_id, authorId: row.author_id, expectedMd5: row.expected_md5, declaredType: row.content_type },
       });
       const updated = await unitOfWork.run(async (client) => {
         const current = await repository.lockImage(client, postId);

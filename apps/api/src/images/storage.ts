@@ -29,6 +29,8 @@ export interface StoredPart {
 export interface UploadMetadata {
   postId: string;
   uploadId: string;
+  /** The post's author: the media worker names them in its verdict when a storage notification alone told it of the upload. */
+  authorId: string;
   expectedMd5: string;
   declaredType: string;
 }
@@ -60,6 +62,7 @@ export interface MediaStorage {
 const metadataHeaders = (metadata: UploadMetadata) => ({
   'x-amz-meta-post-id': metadata.postId,
   'x-amz-meta-upload-id': metadata.uploadId,
+  'x-amz-meta-author-id': metadata.authorId,
   'x-amz-meta-expected-md5': metadata.expectedMd5,
   'x-amz-meta-declared-type': metadata.declaredType,
 });
@@ -131,6 +134,7 @@ export function createMediaStorage(settings: MediaStorageSettings): MediaStorage
       policy.setUserMetaData({
         'post-id': metadata.postId,
         'upload-id': metadata.uploadId,
+        'author-id': metadata.authorId,
         'expected-md5': metadata.expectedMd5,
         'declared-type': metadata.declaredType,
       });
