@@ -321,9 +321,16 @@ export function createS3Front(options: {
   return (req, res) => {
     allowCors(req, res);
     if (req.method === 'OPTIONS') return answerPreflight(req, res);
-    const url = new URL(req.url ?? '/', 'http://s3.local');
-    const [, bucket = '', ...rest] = url.pathname.split('/');
-    const key = decodeURIComponent(rest.join('/'));
+    let url: URL;
+    let key: string;
+    try {
+      url = new URL(req.url ?? '/', 'http://s3.local');
+      key = decodeURIComponent(url.pathname.split('/').slice(2).join('/'));
+    } catch {
+      // Not a path this front understands: s3rver answers it as it would.
+      return options.s3rverHandler(req, res);
+    }
+    const bucket = url.pathname.split('/')[1] ?? '';
     const uploadId = url.searchParams.get('uploadId');
     const fail = (error: unknown) => {
       if (!res.headersSent) sendError(res, 500, 'InternalError', (error as Error).message ?? 'internal error');
