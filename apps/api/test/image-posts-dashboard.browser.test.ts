@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { crc32, deflateSync } from 'node:zlib';
 import { browserUnavailable, openDashboard } from '@herald/web/testing';
 import t from 'tap';
@@ -11,12 +12,16 @@ import { startTestHerald } from './helpers/herald.js';
 
 const skip = browserUnavailable() ?? (dashboardUrls().size === 0 ? 'apps/web is not built (npm run build -w apps/web)' : undefined);
 
-/** A real PNG (8-bit RGB, a gradient), written here so the test needs no image library. */
-function gradientPng(width: number, height: number): Buffer {
+/**
+ * A real PNG (8-bit RGB) written here, so the test needs no image library: a gradient, or noise,
+ * which does not compress (a file as large as its pixels).
+ */
+function png(width: number, height: number, { noise = false } = {}): Buffer {
   const rowBytes = width * 3 + 1;
-  const raw = Buffer.alloc(rowBytes * height);
+  const raw = noise ? randomBytes(rowBytes * height) : Buffer.alloc(rowBytes * height);
   for (let y = 0; y < height; y++) {
     raw[y * rowBytes] = 0; // no filter
+    if (noise) continue;
     for (let x = 0; x < width; x++) {
       const at = y * rowBytes + 1 + x * 3;
       raw[at] = Math.round((x / width) * 255);
@@ -39,7 +44,7 @@ function gradientPng(width: number, height: number): Buffer {
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),
-    chunk('IDAT', deflateSync(raw)),
+    chunk('IDAT', deflateSync(raw, { level: noise ? 0 : 6 })),
     chunk('IEND', Buffer.alloc(0)),
   ]);
 }
@@ -79,10 +84,10 @@ t.test('an image post written in the dashboard shows its converted 600x600 image
   });
 
   t.test('a PNG goes straight to storage, is converted, and its JPEG is shown', async (t) => {
-    const png = gradientPng(1200, 800);
+    const file = png(1200, 800);
     const text = 'A gradient, from the dashboard <b>not bold</b>';
     await composer.getByLabel('Post text').fill(text);
-    await composer.locator('[data-testid="post-composer-file"]').setInputFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: png });
+    await composer.locator('[data-testid="post-composer-file"]').setInputFiles({ name: 'gradient.png', mimeType: 'image/png', buffer: file });
     const chosen = composer.locator('[data-testid="post-composer-chosen"]');
     await chosen.waitFor();
     t.match((await chosen.textContent())?.replace(/\s+/g, ' '), /gradient\.png · \d+(\.\d)? KB/, 'the file and its size are shown');
@@ -121,8 +126,37 @@ t.test('an image post written in the dashboard shows its converted 600x600 image
     t.ok(posted.some((r) => r.endsWith(`/api/v1/posts/${postId}/image/complete`)), 'and the upload was completed');
     const row = (await herald.pool.query('SELECT status, size_bytes, width, height FROM post_images WHERE post_id = $1', [postId])).rows[0];
     t.match(row, { status: 'ready', width: 600, height: 600 }, 'the API holds it ready');
-    t.equal(Number(row.size_bytes), png.length, 'with the size sent');
+    t.equal(Number(row.size_bytes), file.length, 'with the size sent');
 
+  });
+
+  t.test('a file of 16 MiB or more goes to storage in parts, and is converted too', async (t) => {
+    const file = png(2400, 2400, { noise: true });
+    t.ok(file.length >= 16 * 1024 * 1024, `${file.length} bytes`);
+    const before = requests.length;
+    await composer.getByLabel('Post text').fill('A large noisy picture');
+    await composer.locator('[data-testid="post-composer-file"]').setInputFiles({ name: 'noise.png', mimeType: 'image/png', buffer: file });
+    await composer.locator('[data-testid="post-composer-chosen"]').waitFor();
+    const publish = composer.getByRole('button', { name: 'Publish' });
+    await publish.and(page.locator(':enabled')).waitFor({ timeout: 5_000 });
+    await publish.click();
+    const card = page.locator('[data-testid="post-card"]', { hasText: 'A large noisy picture' });
+    const image = card.locator('img[data-testid="post-image"][data-status="ready"]');
+    const composerError = composer.locator('[data-testid="post-composer-error"]');
+    await image.or(composerError).waitFor({ timeout: 90_000 });
+    t.notOk(await composerError.isVisible(), 'no failure');
+    await page.waitForFunction((el) => (el as { complete: boolean }).complete, await image.elementHandle(), { timeout: 10_000 });
+    t.same(
+      await image.evaluate((el) => [(el as unknown as { naturalWidth: number }).naturalWidth, (el as unknown as { naturalHeight: number }).naturalHeight]),
+      [600, 600],
+      'the converted image',
+    );
+    const mine = requests.slice(before);
+    const parts = mine.filter((r) => r.startsWith(`PUT ${storage}/`) && /[?&]partNumber=\d+/.test(r));
+    t.equal(parts.length, 3, 'three parts of 8 MiB at most, each with its presigned PUT');
+    t.notOk(mine.some((r) => r.startsWith(`POST ${storage}/`) && !r.includes('uploadId=')), 'not the single form POST');
+    t.ok(mine.some((r) => r.startsWith('POST ') && r.endsWith('/image/multipart')), 'the multipart upload was started');
+    t.ok(mine.some((r) => r.startsWith('POST ') && r.endsWith('/image/complete')), 'and completed');
   });
 
   t.test("a file that only looks like a PNG is refused by the worker, and the dashboard says why, as text", async (t) => {

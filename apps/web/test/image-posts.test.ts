@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createEvent, type HeraldEvent } from '@herald/event-schemas';
 import t from 'tap';
-import type { ImageUpload, Post, PostCreate } from '../src/api/types.js';
+import type { ImageMultipart, ImageUpload, Post, PostCreate } from '../src/api/types.js';
 import { uploadToStorage, StorageError } from '../src/api/client.js';
 import { fileMd5 } from '../src/images/file-md5.js';
 import { checkImageFile, formatBytes, MAX_IMAGE_BYTES, sniffImageType } from '../src/images/image-file.js';
-import { publishPost, PublishError, type PublishApi, type PublishStep } from '../src/images/publish-post.js';
+import { MULTIPART_FROM_BYTES, publishPost, PublishError, type PublishApi, type PublishStep } from '../src/images/publish-post.js';
 import { applyPostAnswer, applyPostEvents, emptyPostList, listFromPage } from '../src/state/post-list.js';
 import { createPostSync } from '../src/state/post-sync.js';
 import { createFakeTimers } from './helpers/fake-timers.js';
@@ -154,6 +154,71 @@ t.test('a file that is no image is refused before anything is sent; a failed upl
   const plain = fakeApi();
   await publishPost({ content: 'only words' }, plain.api);
   t.same(plain.calls, ['create'], 'a post without an image is one call');
+});
+
+/** Storage's multipart upload as the API describes it: parts of `partSize`, a URL per missing part. */
+function fakeMultipart(size: number, partSize: number, { failOnce = [] as number[] } = {}) {
+  const received = new Map<number, number>();
+  const failed = new Set<number>();
+  const calls: string[] = [];
+  const describe = (): ImageMultipart => {
+    const count = Math.ceil(size / partSize);
+    const sizeOf = (n: number) => (n < count ? partSize : size - partSize * (count - 1));
+    return {
+      upload_id: 'u',
+      part_size_bytes: partSize,
+      part_count: count,
+      size_bytes: size,
+      expires_at: new Date().toISOString(),
+      parts_received: [...received].map(([n, bytes]) => ({ part_number: n, etag: 'e', size_bytes: bytes })),
+      parts_missing: Array.from({ length: count }, (_, i) => i + 1)
+        .filter((n) => !received.has(n))
+        .map((n) => ({ part_number: n, size_bytes: sizeOf(n), method: 'PUT' as const, url: `http://storage.test/part/${n}`, url_expires_at: new Date().toISOString() })),
+    };
+  };
+  let started = false;
+  const multipart: NonNullable<PublishApi['multipart']> = {
+    async start() {
+      calls.push('start');
+      started = true;
+      return describe();
+    },
+    async parts() {
+      calls.push('parts');
+      return started ? describe() : undefined;
+    },
+    async uploadPart(url, part) {
+      const n = Number(url.split('/').at(-1));
+      if (failOnce.includes(n) && !failed.has(n)) {
+        failed.add(n);
+        calls.push(`part ${n} dropped`);
+        throw new StorageError(0, undefined, 'storage could not be reached (network)');
+      }
+      calls.push(`part ${n} (${part.size})`);
+      received.set(n, part.size);
+    },
+    pause: async () => {},
+  };
+  return { multipart, calls };
+}
+
+t.test('a large file goes in parts; a dropped part is sent again after asking what arrived, and nothing else is', async (t) => {
+  const size = MULTIPART_FROM_BYTES + 5;
+  const partSize = 8 * 1024 * 1024;
+  const image = new Blob([PNG, new Uint8Array(size - PNG.length)]);
+  const parts = fakeMultipart(size, partSize, { failOnce: [2] });
+  const { api, calls } = fakeApi({ multipart: parts.multipart });
+  const fractions: number[] = [];
+  await publishPost({ id: 'big', content: 'large', image }, api, (s) => s.step === 'uploading' && s.fraction !== undefined && fractions.push(s.fraction));
+  t.same(parts.calls, ['parts', 'start', `part 1 (${partSize})`, 'part 2 dropped', 'parts', `part 2 (${partSize})`, 'part 3 (5)']);
+  t.same(calls, ['create', 'complete big'], 'not the single POST; completed once every part is in');
+  t.equal(fractions.at(-1), 1);
+
+  const small = fakeMultipart(1000, partSize);
+  const single = fakeApi({ multipart: small.multipart });
+  await publishPost({ content: 'small', image: new Blob([PNG, new Uint8Array(992)]) }, single.api);
+  t.same(small.calls, [], 'a small file goes in one request');
+  t.same(single.calls, ['create', 'upload http://storage.test/b', 'complete new']);
 });
 
 t.test("the posts view: a post's answer shows it with its pending image; the verdicts settle it", async (t) => {

@@ -1,6 +1,6 @@
 import { retryAfterSeconds } from '../auth/retry-after.js';
 import type { ConsumerLag } from './consumer-lag.js';
-import type { CommentPage, EventRates, ImageUpload, Inventory, Post, PostCreate, PostPage, PostSort, PostStats, Product, ProductPage, UserProfile } from './types.js';
+import type { CommentPage, EventRates, ImageMultipart, ImageUpload, Inventory, Post, PostCreate, PostPage, PostSort, PostStats, Product, ProductPage, UserProfile } from './types.js';
 
 /** A non-2xx answer, with the problem title when the API sent application/problem+json. */
 export class ApiError extends Error {
@@ -198,6 +198,21 @@ export function completeImageUpload(postId: string, fetchFn: Fetch, signal?: Abo
   return postJson<Post>(`/api/v1/posts/${encodeURIComponent(postId)}/image/complete`, undefined, fetchFn, signal);
 }
 
+/** Starts (or starts again) the multipart upload of a post's image: a presigned PUT URL per part. */
+export function startImageMultipart(postId: string, fetchFn: Fetch, signal?: AbortSignal): Promise<ImageMultipart> {
+  return postJson<ImageMultipart>(`/api/v1/posts/${encodeURIComponent(postId)}/image/multipart`, {}, fetchFn, signal);
+}
+
+/** The parts storage has received, and fresh URLs for those still missing; undefined when no multipart upload is in progress. */
+export async function fetchImageParts(postId: string, fetchFn: Fetch, signal?: AbortSignal): Promise<ImageMultipart | undefined> {
+  try {
+    return await getJson<ImageMultipart>(`/api/v1/posts/${encodeURIComponent(postId)}/image/parts`, fetchFn, signal);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 409) return undefined;
+    throw error;
+  }
+}
+
 /** Storage refused an upload (the policy's size, type or expiry); `code` is S3's error code when it sent one. */
 export class StorageError extends Error {
   constructor(
@@ -227,6 +242,22 @@ export async function uploadToStorage(upload: ImageUpload, file: Blob, fetchFn: 
     if (signal?.aborted) throw error;
     throw new StorageError(0, undefined, `storage could not be reached (${error instanceof Error ? error.message : String(error)})`);
   }
+  await storageAnswer(response);
+}
+
+/** Sends one part of a multipart upload with its presigned PUT URL (plain fetch, as above). */
+export async function uploadPart(url: string, part: Blob, fetchFn: Fetch, signal?: AbortSignal): Promise<void> {
+  let response: Response;
+  try {
+    response = await fetchFn(url, { method: 'PUT', body: part, signal, credentials: 'omit', referrerPolicy: 'no-referrer' });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new StorageError(0, undefined, `storage could not be reached (${error instanceof Error ? error.message : String(error)})`);
+  }
+  await storageAnswer(response);
+}
+
+async function storageAnswer(response: Response): Promise<void> {
   if (response.ok) {
     await response.body?.cancel().catch(() => {});
     return;

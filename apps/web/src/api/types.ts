@@ -179,6 +179,17 @@ export interface ImageUpload {
   expires_at: string;
 }
 
+/** A multipart upload of a post's image: what storage received, and a presigned PUT per part still missing. */
+export interface ImageMultipart {
+  upload_id: string;
+  part_size_bytes: number;
+  part_count: number;
+  size_bytes: number;
+  expires_at: string;
+  parts_received: { part_number: number; etag: string; size_bytes: number }[];
+  parts_missing: { part_number: number; size_bytes: number; method: 'PUT'; url: string; url_expires_at: string }[];
+}
+
 /** What `POST /api/v1/posts` takes. */
 export interface PostCreate {
   id?: string;

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState, type ChangeEvent, type FormEvent } from 'react';
-import { completeImageUpload, createPost, uploadToStorage, type Fetch } from '../api/client.js';
+import { completeImageUpload, createPost, fetchImageParts, startImageMultipart, uploadPart, uploadToStorage, type Fetch } from '../api/client.js';
 import type { Post } from '../api/types.js';
 import { useApiFetch } from '../hooks/useApiFetch.js';
 import { ACCEPTED_IMAGE_TYPES, checkFile, formatBytes, type ImageFileCheck } from '../images/image-file.js';
@@ -29,8 +29,10 @@ function stepText(step: PublishStep, size: number | undefined): string {
       return `Computing the image's checksum… ${Math.floor(step.fraction * 100)} %`;
     case 'creating':
       return 'Creating the post…';
-    case 'uploading':
-      return size !== undefined ? `Uploading ${formatBytes(size)} to storage…` : 'Uploading to storage…';
+    case 'uploading': {
+      const what = size !== undefined ? `Uploading ${formatBytes(size)} to storage…` : 'Uploading to storage…';
+      return step.fraction !== undefined ? `${what} ${Math.floor(step.fraction * 100)} %` : what;
+    }
     case 'completing':
       return 'Finishing the upload…';
   }
@@ -110,6 +112,11 @@ export function PostComposer({ onPublished }: PostComposerProps) {
       createPost: (input, signal) => createPost(input, apiFetch, signal),
       uploadToStorage: (upload, blob, signal) => uploadToStorage(upload, blob, storageFetch, signal),
       completeImageUpload: (id, signal) => completeImageUpload(id, apiFetch, signal),
+      multipart: {
+        start: (id, signal) => startImageMultipart(id, apiFetch, signal),
+        parts: (id, signal) => fetchImageParts(id, apiFetch, signal),
+        uploadPart: (url, part, signal) => uploadPart(url, part, storageFetch, signal),
+      },
     };
     try {
       const post = await publishPost({ id: postId.current, title: title.trim(), content, ...(file ? { image: file } : {}) }, api, setStep, abort.signal);
@@ -175,7 +182,7 @@ export function PostComposer({ onPublished }: PostComposerProps) {
       {step && (
         <p className="post-composer-step" role="status" data-testid="post-composer-step" data-step={step.step}>
           {stepText(step, file?.size)}
-          {step.step === 'hashing' && <progress max={1} value={step.fraction} />}
+          {(step.step === 'hashing' || (step.step === 'uploading' && step.fraction !== undefined)) && <progress max={1} value={step.fraction} />}
         </p>
       )}
       {error && (

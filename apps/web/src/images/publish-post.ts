@@ -5,11 +5,13 @@
  * called. The image is then `pending` until the media worker's verdict comes (by the event
  * stream, or by reading the posts again).
  *
- * The single presigned POST sends the whole file in one request. The API also offers resumable
- * multipart uploads (`/image/multipart`, `/image/parts`) for large files on unstable connections;
- * the dashboard does not use them yet.
+ * A file under MULTIPART_FROM_BYTES goes in one request, the presigned POST policy (storage itself
+ * checks its size, type and key). A larger one goes in parts of 8 MiB, each with its presigned
+ * PUT URL (`/image/multipart`): a part that fails is sent again after asking the API what storage
+ * has (`/image/parts`, with fresh URLs), so a dropped connection costs one part, not the file;
+ * publishing again after a failure continues the same upload.
  */
-import type { ImageDeclaration, ImageUpload, Post, PostCreate } from '../api/types.js';
+import type { ImageDeclaration, ImageMultipart, ImageUpload, Post, PostCreate } from '../api/types.js';
 import { checkFile, type ImageFileCheck } from './image-file.js';
 import { fileMd5 } from './file-md5.js';
 
@@ -17,7 +19,7 @@ export type PublishStep =
   | { step: 'checking' }
   | { step: 'hashing'; fraction: number }
   | { step: 'creating' }
-  | { step: 'uploading' }
+  | { step: 'uploading'; fraction?: number }
   | { step: 'completing' };
 
 /** What publishing needs of the API and of storage (fetch-based in the page, fakes in tests). */
@@ -25,6 +27,15 @@ export interface PublishApi {
   createPost(input: PostCreate, signal?: AbortSignal): Promise<Post>;
   uploadToStorage(upload: ImageUpload, file: Blob, signal?: AbortSignal): Promise<void>;
   completeImageUpload(postId: string, signal?: AbortSignal): Promise<Post>;
+  /** Multipart uploads of large files; without them every file goes in one request. */
+  multipart?: {
+    start(postId: string, signal?: AbortSignal): Promise<ImageMultipart>;
+    /** Undefined when no multipart upload of the image is in progress. */
+    parts(postId: string, signal?: AbortSignal): Promise<ImageMultipart | undefined>;
+    uploadPart(url: string, part: Blob, signal?: AbortSignal): Promise<void>;
+    /** Waits before asking again after a failed part (default: 1, 2, 4… seconds). */
+    pause?(attempt: number, signal?: AbortSignal): Promise<void>;
+  };
   /** Default: the real file checks (first bytes, size). */
   checkFile?(file: Blob): Promise<ImageFileCheck>;
   /** Default: the chunked MD5 of the file. */
@@ -53,6 +64,52 @@ export class PublishError extends Error {
 }
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** Files from this size on go in parts (two parts of the API's smallest, 8 MiB, at least). */
+export const MULTIPART_FROM_BYTES = 16 * 1024 * 1024;
+/** Rounds of asking what arrived and sending what is missing, before giving up. */
+export const MULTIPART_ATTEMPTS = 5;
+
+const defaultPause = (attempt: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, Math.min(1000 * 2 ** attempt, 15_000));
+    const stop = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+
+/**
+ * Sends the file in parts: continues the multipart upload in progress (a publish again after a
+ * failure), else starts one; a failed part makes it ask what arrived and send only what is missing.
+ */
+async function uploadInParts(postId: string, file: Blob, multipart: NonNullable<PublishApi['multipart']>, onStep: (step: PublishStep) => void, signal?: AbortSignal) {
+  let state = (await multipart.parts(postId, signal)) ?? (await multipart.start(postId, signal));
+  for (let attempt = 0; ; attempt++) {
+    let received = state.parts_received.reduce((sum, part) => sum + part.size_bytes, 0);
+    let failure: unknown;
+    for (const part of state.parts_missing) {
+      onStep({ step: 'uploading', fraction: received / file.size });
+      const start = (part.part_number - 1) * state.part_size_bytes;
+      try {
+        await multipart.uploadPart(part.url, file.slice(start, start + part.size_bytes), signal);
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        failure = error;
+        break;
+      }
+      received += part.size_bytes;
+    }
+    if (failure === undefined) {
+      onStep({ step: 'uploading', fraction: 1 });
+      return;
+    }
+    if (attempt + 1 >= MULTIPART_ATTEMPTS) throw failure;
+    await (multipart.pause ?? defaultPause)(attempt, signal);
+    state = (await multipart.parts(postId, signal)) ?? (await multipart.start(postId, signal));
+  }
+}
 
 /** Publishes the post; resolves with the post as the API last answered (with its image, when there is one). */
 export async function publishPost(input: PublishInput, api: PublishApi, onStep: (step: PublishStep) => void = () => {}, signal?: AbortSignal): Promise<Post> {
@@ -91,7 +148,8 @@ export async function publishPost(input: PublishInput, api: PublishApi, onStep: 
 
   onStep({ step: 'uploading' });
   try {
-    await api.uploadToStorage(upload, file, signal);
+    if (api.multipart && file.size >= MULTIPART_FROM_BYTES) await uploadInParts(post.id, file, api.multipart, onStep, signal);
+    else await api.uploadToStorage(upload, file, signal);
   } catch (error) {
     throw new PublishError('uploading', messageOf(error), post);
   }
