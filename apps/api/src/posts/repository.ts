@@ -11,7 +11,7 @@ const COMMENT_COLUMNS = `c.id, c.post_id, c.author_id, cu.handle AS author_handl
  * range scan with nothing joined, whatever its size.
  */
 const POST_COLUMNS = `p.id, p.author_id, p.author_handle, p.author_display_name, p.blog_id, p.title,
-  p.content, p.comment_count, p.view_count, p.created_at, p.updated_at, p.version, p.latest_comments`;
+  p.content, p.comment_count, p.view_count, p.created_at, p.updated_at, p.version, p.latest_comments, p.has_image`;
 const POST_FROM = `posts p`;
 
 export interface NewPost {
@@ -21,6 +21,8 @@ export interface NewPost {
   title: string;
   content: string;
   createdAt: Date;
+  /** Created with an image (its row is the images feature's, written in the same transaction). */
+  hasImage?: boolean;
 }
 
 /**
@@ -28,12 +30,12 @@ export interface NewPost {
  * The share lock on the author's row keeps a concurrent rename from missing the post's copy of
  * their name (see the migration's trigger).
  */
-export const insertPostSql = `INSERT INTO posts (id, author_id, author_handle, author_display_name, blog_id, title, content, created_at, updated_at)
-  SELECT $1, u.id, u.handle, u.display_name, $3, $4, $5, $6, $6 FROM users u WHERE u.id = $2 FOR SHARE
+export const insertPostSql = `INSERT INTO posts (id, author_id, author_handle, author_display_name, blog_id, title, content, created_at, updated_at, has_image)
+  SELECT $1, u.id, u.handle, u.display_name, $3, $4, $5, $6, $6, $7 FROM users u WHERE u.id = $2 FOR SHARE
   ON CONFLICT (id) DO NOTHING
   RETURNING id, author_display_name`;
 
-export const insertPostValues = (post: NewPost) => [post.id, post.authorId, post.blogId, post.title, post.content, post.createdAt];
+export const insertPostValues = (post: NewPost) => [post.id, post.authorId, post.blogId, post.title, post.content, post.createdAt, post.hasImage ?? false];
 
 /** Inserts many posts in one statement (a blog created with its posts); fails on any id taken. */
 export async function insertPosts(client: PoolClient, posts: NewPost[]): Promise<void> {

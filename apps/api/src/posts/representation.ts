@@ -17,6 +17,8 @@ export interface PostRow {
   version: number;
   /** The two newest comments (listings and reads), kept on the post's row in the contract's shape. */
   latest_comments?: Comment[];
+  /** Created with an image: its state is looked up from the images feature. */
+  has_image?: boolean;
 }
 
 /** A row of `comments` joined with its author. */

@@ -7,7 +7,7 @@ import { uuidv7 } from '../lib/uuid-v7.js';
 import type { UnitOfWork } from '../outbox/unit-of-work.js';
 import { decodeCommentCursor, decodePostCursor, encodeCommentCursor, encodePostCursor } from './cursor.js';
 import * as repository from './repository.js';
-import { toComment, toPost, toSnapshot, type Comment, type Post } from './representation.js';
+import { toComment, toPost, toSnapshot, type Comment, type Post, type PostRow } from './representation.js';
 import type { ViewCounter } from './views.js';
 import type { ImageDeclaration, ImageService } from '../images/service.js';
 
@@ -100,10 +100,15 @@ export function createPostService({
   /** Image posts; without it, a post declaring an image is refused. */
   images?: ImageService;
 }): PostService {
-  /** The posts with their images (a ready one with a fresh presigned URL). */
-  async function withImages(posts: Post[]): Promise<Post[]> {
-    if (!images || posts.length === 0) return posts;
-    const found = await images.imagesOf(posts.map((post) => post.id));
+  /**
+   * The rows as posts, with their images (a ready one with a fresh presigned URL). Only posts
+   * created with an image cost a lookup: a page of text posts is the one query that read it.
+   */
+  async function postsOf(rows: PostRow[]): Promise<Post[]> {
+    const posts = rows.map((row) => toPost(row, views.pending(row.id)));
+    const withImage = rows.filter((row) => row.has_image).map((row) => row.id);
+    if (!images || withImage.length === 0) return posts;
+    const found = await images.imagesOf(withImage);
     return posts.map((post) => (found.has(post.id) ? { ...post, image: found.get(post.id)! } : post));
   }
 
@@ -131,7 +136,7 @@ export function createPostService({
   async function read(id: string): Promise<Post> {
     const row = await repository.findPost(pool, id);
     if (!row) throw notFound('post', id);
-    const [post] = await withImages([toPost(row, views.pending(id))]);
+    const [post] = await postsOf([row]);
     return post!;
   }
 
@@ -145,7 +150,7 @@ export function createPostService({
       const snapshot = { id, author_id: author.userId, blog_id, title, content, created_at: at, updated_at: at, version: 1 };
       if (input.image) {
         const event = createEvent({ id: uuidv7(), type: 'PostCreated', subject: id, source: eventSource, time: at, data: { post: toSnapshot(snapshot) } });
-        const withImage = await createWithImage(author, id, input.image, { id, authorId: author.userId, blogId: blog_id, title, content, createdAt: at }, event);
+        const withImage = await createWithImage(author, id, input.image, { id, authorId: author.userId, blogId: blog_id, title, content, createdAt: at, hasImage: true }, event);
         if (withImage) {
           const { displayName, ...image } = withImage;
           const post = toPost({ ...snapshot, author_handle: author.handle, author_display_name: displayName, comment_count: 0, view_count: 0, latest_comments: [] });
@@ -165,7 +170,7 @@ export function createPostService({
       // The id exists: a retry of the same creation gets the post, anything else is a conflict.
       const existing = await repository.findPost(pool, id);
       if (existing && existing.author_id === author.userId && existing.blog_id === blog_id && existing.title === title && existing.content === content) {
-        const [post] = await withImages([toPost(existing, views.pending(id))]);
+        const [post] = await postsOf([existing]);
         // A retry of a creation with an image gets the upload again while it is still awaited.
         const row = images && input.image ? await images.findRow(id) : undefined;
         const upload = row ? await images!.uploadFor(row) : undefined;
@@ -188,7 +193,7 @@ export function createPostService({
       const page = rows.slice(0, limit);
       const last = page.at(-1);
       return {
-        items: await withImages(page.map((row) => toPost(row, views.pending(row.id)))),
+        items: await postsOf(page),
         next_cursor: rows.length > limit && last ? encodePostCursor(last) : null,
       };
     },

@@ -165,6 +165,47 @@ t.test("a post's two newest comments follow additions, deletions and their autho
   t.same(await preview(), [], 'no comments, no preview');
 });
 
+t.test('a page of posts is one query whatever its size; image posts add one lookup for the whole page', async (t) => {
+  const author = await herald.signUp();
+  for (let i = 0; i < 30; i++) await create(author, { content: `counted ${i}` });
+  for (let i = 0; i < 3; i++) {
+    const imagePost = await create(author, { content: `picture ${i}`, image: { content_type: 'image/png', size_bytes: 100, md5: '1B2M2Y8AsgTpgAmY7PhCfg==' } });
+    t.equal(imagePost.statusCode, 201, imagePost.body);
+  }
+  // Counts the statements the API sends for listings and image lookups, by their prepared names.
+  const sent: string[] = [];
+  const query = herald.pool.query.bind(herald.pool);
+  herald.pool.query = ((config: unknown, ...rest: unknown[]) => {
+    const name = (config as { name?: string } | null)?.name;
+    if (name && (name.startsWith('posts-') || name.startsWith('post-images'))) sent.push(name);
+    return (query as (...args: unknown[]) => unknown)(config, ...rest);
+  }) as typeof herald.pool.query;
+  t.teardown(() => {
+    herald.pool.query = query;
+  });
+  const list = async (url: string) => {
+    sent.length = 0;
+    const response = await herald.request({ method: 'GET', url, as: 'anonymous' });
+    t.equal(response.statusCode, 200, response.body);
+    return { items: response.json().items as Array<{ content: string; image?: unknown }>, queries: [...sent] };
+  };
+  const textOnly = await list(`${POSTS}?author=${author.id}&limit=25&sort=comments&cursor=${encodeURIComponent(await cursorPastImages())}`);
+  t.equal(textOnly.items.length, 25);
+  t.same(textOnly.queries, ['posts-list-comments-ac'], 'a page of 25 text posts: one query');
+  const small = await list(`${POSTS}?author=${author.id}&limit=2`);
+  t.same(small.queries.filter((q) => q.startsWith('posts-')).length, 1);
+  const mixed = await list(`${POSTS}?author=${author.id}&limit=20`);
+  t.equal(mixed.items.filter((p) => p.image).length, 3);
+  t.same(mixed.queries, ['posts-list-recent-a', 'post-images-by-posts'], 'with image posts in it: one lookup for all of them');
+
+  /** A cursor after the three image posts (the newest) in the author's most-commented order. */
+  async function cursorPastImages() {
+    const page = (await herald.request({ method: 'GET', url: `${POSTS}?author=${author.id}&limit=3&sort=comments`, as: 'anonymous' })).json();
+    t.ok(page.items.every((p: { image?: unknown }) => p.image), 'the three image posts come first');
+    return page.next_cursor as string;
+  }
+});
+
 t.test('comments are listed newest first with a cursor; commenting on a missing post is a 404', async (t) => {
   const post = (await create(alice, { content: 'thread' })).json();
   for (let i = 0; i < 7; i++) await comment(bob, post.id, `c${i}`);

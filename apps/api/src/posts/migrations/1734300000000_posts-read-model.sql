@@ -13,6 +13,9 @@ ALTER TABLE posts ALTER COLUMN author_handle SET NOT NULL, ALTER COLUMN author_d
 -- stored text; the rare statements that look inside it cast it.
 ALTER TABLE posts ADD COLUMN latest_comments json NOT NULL DEFAULT '[]';
 
+-- Whether the post was created with an image: a page looks up image rows for those posts only.
+ALTER TABLE posts ADD COLUMN has_image boolean NOT NULL DEFAULT false;
+
 -- One comment as the API represents it (openapi.yaml's Comment), so that a read sends the copy as
 -- it is, without reshaping it.
 CREATE FUNCTION posts_comment_json(id uuid, post_id text, author_id uuid, author_handle text, author_display_name text, content text, created_at timestamptz)
@@ -80,4 +83,4 @@ DROP INDEX comments_author_idx;
 DROP FUNCTION posts_latest_with(json, jsonb);
 DROP FUNCTION posts_latest_comments(text, uuid);
 DROP FUNCTION posts_comment_json(uuid, text, uuid, text, text, text, timestamptz);
-ALTER TABLE posts DROP COLUMN latest_comments, DROP COLUMN author_display_name, DROP COLUMN author_handle;
+ALTER TABLE posts DROP COLUMN has_image, DROP COLUMN latest_comments, DROP COLUMN author_display_name, DROP COLUMN author_handle;
