@@ -164,6 +164,15 @@ export function describeEvent(event: HeraldEvent, lookups: EventLookups | ((prod
     }
     case 'CommentDeleted':
       return `on ${shortPostId(event.data.post_id)} · comment deleted · ${plural(event.data.comment_count, 'comment')} left`;
+    case 'PostImageUploaded':
+      return `${by(event.data.author_id)}${shortPostId(event.data.post_id)} · image uploaded, being checked`;
+    case 'PostImageReady': {
+      const d = event.data;
+      const type = d.source_type.replace('image/', '').toUpperCase();
+      return `${by(d.author_id)}${shortPostId(d.post_id)} · image ready · ${d.width}x${d.height} from a ${d.source_width}x${d.source_height} ${type}`;
+    }
+    case 'PostImageRejected':
+      return `${by(event.data.author_id)}${shortPostId(event.data.post_id)} · image refused · ${excerpt(event.data.reason, 80)}`;
     default:
       return (event as { subject?: string }).subject ?? '';
   }

@@ -115,3 +115,23 @@ t.test('the inventory figures can be computed from the product list', async (t) 
     lowStockCount: 2,
   });
 });
+
+t.test("an image's upload and verdict read as what happened to whose post; a refusal's reason as written", async (t) => {
+  const alice = user('alice');
+  const p = post({ id: 'with-photo', author: alice, author_id: alice.id });
+  const upload = randomUUID();
+  const base = { post_id: p.id, author_id: alice.id, upload_id: upload };
+  const handleOf = (id: string) => (id === alice.id ? 'alice' : undefined);
+  const uploaded = createEvent({ type: 'PostImageUploaded', subject: p.id, source: '/t', data: { ...base, object_key: `uploads/${p.id}/${upload}` } });
+  t.equal(describeEvent(uploaded, { handleOf }), '@alice · with-photo · image uploaded, being checked');
+  const ready = createEvent({
+    type: 'PostImageReady',
+    subject: p.id,
+    source: '/t',
+    data: { ...base, image_key: `images/${p.id}/${upload}/600x600.jpg`, width: 600, height: 600, source_width: 1200, source_height: 800, source_type: 'image/png', size_bytes: 5000 },
+  });
+  t.equal(describeEvent(ready, { handleOf }), '@alice · with-photo · image ready · 600x600 from a 1200x800 PNG');
+  const reason = 'the file is not a PNG, JPEG or BMP <script>x</script>';
+  const rejected = createEvent({ type: 'PostImageRejected', subject: p.id, source: '/t', data: { ...base, reason_code: 'unsupported_type', reason } });
+  t.equal(describeEvent(rejected), `with-photo · image refused · ${reason}`);
+});

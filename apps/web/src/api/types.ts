@@ -26,11 +26,11 @@ export const EVENT_TYPES = [
   'PostCreated',
   'PostUpdated',
   'PostDeleted',
-  'CommentAdded',
-  'CommentDeleted',
   'PostImageUploaded',
   'PostImageReady',
   'PostImageRejected',
+  'CommentAdded',
+  'CommentDeleted',
 ] as const satisfies readonly EventType[];
 
 // Fails to compile when the contract gains an event type that EVENT_TYPES does not list.
