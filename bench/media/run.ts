@@ -1,16 +1,16 @@
 /**
  * `npm run bench:media`: how fast the media worker converts images, and how much memory it holds
- * meanwhile. For inputs of 1 MB, 10 MB and 100 MB (24-bit BMPs: their size is exact, and BMP is
- * the worker's most expensive path, decoded by bmp-ts and re-encoded before sharp reads it) and a
- * worker concurrency of 1, 2 and 4, a fresh worker process (the fixture of the memory test,
+ * meanwhile. For inputs of 1 MB, 10 MB and 100 MB, as JPEGs (noise at quality 100, the size of
+ * a photo's file with fewer pixels) and as 24-bit BMPs (the worker's most expensive path, decoded
+ * by bmp-ts and re-encoded before sharp reads it), and a worker concurrency of 1, 2 and 4, a fresh worker process (the fixture of the memory test,
  * running the worker's own processUpload) converts a set of uploads from object storage (the
  * in-process S3, or S3_ENDPOINT), and reports the time and its resident memory (the kernel's
  * high-water mark). Results go to bench/results/media-<time>.md and .json, and media-latest.md.
  *
- *   npm run bench:media [-- --sizes 1,10,100 --concurrency 1,2,4 --images 8]
+ *   npm run bench:media [-- --types jpeg,bmp --sizes 1,10,100 --concurrency 1,2,4 --images 8]
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import * as Minio from 'minio';
+import sharp from 'sharp';
 import { v7 } from 'uuid';
 import { ensureBucket, startEmbeddedS3 } from '../../apps/notifier/src/index.js';
 import { uploadKey } from '../../apps/media/src/index.js';
@@ -32,12 +33,14 @@ function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
   return at >= 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
 }
+const types = option('types', 'jpeg,bmp').split(',') as Array<'jpeg' | 'bmp'>;
 const sizes = option('sizes', '1,10,100').split(',').map(Number);
 const concurrencies = option('concurrency', '1,2,4').split(',').map(Number);
 /** Images per measurement: enough for every slot to be busy a few times over, fewer for the largest. */
 const imagesFor = (sizeMb: number) => Number(option('images', '0')) || (sizeMb >= 100 ? 4 : sizeMb >= 10 ? 12 : 32);
 
 interface Measurement {
+  type: 'jpeg' | 'bmp';
   sizeMb: number;
   fileBytes: number;
   side: number;
@@ -49,6 +52,15 @@ interface Measurement {
   peakRssMb: number;
   loadBefore: number;
   loadAfter: number;
+}
+
+/** A JPEG of noise at quality 100 whose file is about `bytes` long (its side found from a sample's bytes per pixel). */
+async function writeJpegFile(path: string, bytes: number): Promise<{ side: number; size: number }> {
+  const noise = (side: number) => sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 100, chromaSubsampling: '4:4:4' });
+  const sample = (await noise(512).toBuffer()).length / (512 * 512);
+  const side = Math.round(Math.sqrt(bytes / sample));
+  const info = await noise(side).toFile(path);
+  return { side, size: info.size };
 }
 
 async function md5Of(path: string): Promise<string> {
@@ -76,10 +88,16 @@ try {
   await ensureBucket(s3, bucket);
 
   const measurements: Measurement[] = [];
-  for (const sizeMb of sizes) {
-    const side = bmpSideFor(sizeMb * MB);
-    const path = join(work, `${sizeMb}.bmp`);
-    const fileBytes = await writeBmpFile(path, side, side);
+  for (const [type, sizeMb] of types.flatMap((type) => sizes.map((size) => [type, size] as const))) {
+    const path = join(work, `${sizeMb}.${type}`);
+    let side: number;
+    let fileBytes: number;
+    if (type === 'bmp') {
+      side = bmpSideFor(sizeMb * MB);
+      fileBytes = await writeBmpFile(path, side, side);
+    } else {
+      ({ side, size: fileBytes } = await writeJpegFile(path, sizeMb * MB));
+    }
     const md5 = await md5Of(path);
     for (const concurrency of concurrencies) {
       const images = imagesFor(sizeMb);
@@ -90,7 +108,7 @@ try {
           'x-amz-meta-post-id': ref.postId,
           'x-amz-meta-upload-id': ref.uploadId,
           'x-amz-meta-expected-md5': md5,
-          'x-amz-meta-declared-type': 'image/bmp',
+          'x-amz-meta-declared-type': `image/${type}`,
         });
         jobs.push(ref);
       }
@@ -119,6 +137,7 @@ try {
       const notReady = report.outcomes.filter((outcome) => outcome.outcome !== 'ready');
       if (notReady.length > 0) throw new Error(`not every image was converted: ${JSON.stringify(notReady)}`);
       const measurement: Measurement = {
+        type,
         sizeMb,
         fileBytes,
         side,
@@ -133,7 +152,7 @@ try {
       };
       measurements.push(measurement);
       process.stdout.write(
-        `${sizeMb} MB x${images} at concurrency ${concurrency}: ${measurement.imagesPerSecond.toFixed(2)} images/s, RSS ${measurement.baselineRssMb.toFixed(0)} -> peak ${measurement.peakRssMb.toFixed(0)} MB (load ${loadBefore.toFixed(2)})\n`,
+        `${type} ${sizeMb} MB x${images} at concurrency ${concurrency}: ${measurement.imagesPerSecond.toFixed(2)} images/s, RSS ${measurement.baselineRssMb.toFixed(0)} -> peak ${measurement.peakRssMb.toFixed(0)} MB (load ${loadBefore.toFixed(2)})\n`,
       );
       for (const job of jobs) {
         await s3.removeObject(bucket, uploadKey(job));
@@ -148,11 +167,11 @@ try {
   const shared = measurements.some((m) => Math.max(m.loadBefore, m.loadAfter) > 1.5);
   const rows = measurements.map(
     (m) =>
-      `| ${m.sizeMb} MB (${m.side}x${m.side}) | ${m.concurrency} | ${m.images} | ${m.imagesPerSecond.toFixed(2)} | ${(m.seconds / m.images * m.concurrency).toFixed(2)} | ${m.baselineRssMb.toFixed(0)} | ${m.peakRssMb.toFixed(0)} | ${(m.peakRssMb - m.baselineRssMb).toFixed(0)} | ${m.loadBefore.toFixed(2)} / ${m.loadAfter.toFixed(2)} |`,
+      `| ${m.type.toUpperCase()} ${(m.fileBytes / MB).toFixed(1)} MB (${m.side}x${m.side}) | ${m.concurrency} | ${m.images} | ${m.imagesPerSecond.toFixed(2)} | ${(m.seconds / m.images * m.concurrency).toFixed(2)} | ${m.baselineRssMb.toFixed(0)} | ${m.peakRssMb.toFixed(0)} | ${(m.peakRssMb - m.baselineRssMb).toFixed(0)} | ${m.loadBefore.toFixed(2)} / ${m.loadAfter.toFixed(2)} |`,
   );
   const markdown = `# Media worker: images per second and memory — ${startedAt.toISOString()}
 
-Commit ${commit}. ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}. Object storage: ${process.env.S3_ENDPOINT ? `S3 at ${process.env.S3_ENDPOINT}` : 'the in-process S3 (s3rver) in the benchmark process'}. Each row is a fresh worker process (\`apps/media/test/fixtures/process-one.ts\`, the worker's own \`processUpload\`, \`MALLOC_ARENA_MAX=2\` as in docker-compose) converting the given number of uploads, MEDIA_CONCURRENCY at a time: download with MD5, sniffing, BMP decoding (bmp-ts, 1 MB bands, intermediate PNG), sharp's 600x600 JPEG, upload of the JPEG. Inputs are 24-bit BMPs of the given size.
+Commit ${commit}. ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}. Object storage: ${process.env.S3_ENDPOINT ? `S3 at ${process.env.S3_ENDPOINT}` : 'the in-process S3 (s3rver) in the benchmark process'}. Each row is a fresh worker process (\`apps/media/test/fixtures/process-one.ts\`, the worker's own \`processUpload\`, \`MALLOC_ARENA_MAX=2\` as in docker-compose) converting the given number of uploads, MEDIA_CONCURRENCY at a time: download with MD5, sniffing, decoding (JPEG: sharp, with libjpeg's shrink-on-load; BMP: bmp-ts in 1 MB bands into an intermediate PNG), sharp's 600x600 JPEG, upload of the JPEG. Inputs: JPEGs of noise at quality 100 (4:4:4) and 24-bit BMPs, about 1, 10 and 100 MB.
 
 ${shared ? '**The machine was shared**: the 1-minute load average went above 1.5 during the run (last column), so the figures are lower than on an idle machine.' : 'The machine was otherwise idle (1-minute load average at most 1.5 throughout).'}
 
