@@ -22,4 +22,13 @@ t.test('the badge reads its count again after an event that notifies the signed-
   t.notOk(mayNotify(commented(me, me), me), 'I commented on my own post');
   t.notOk(mayNotify(commented(other, other), me), "a comment on someone else's post");
   t.notOk(mayNotify(followed(other, me), undefined), 'no user id known');
+  const refused = (author: string) =>
+    createEvent({
+      type: 'PostImageRejected',
+      source: '/test',
+      subject: 'p',
+      data: { post_id: 'p', author_id: author, upload_id: randomUUID(), reason_code: 'md5_mismatch', reason: 'the bytes are not the ones declared' },
+    }) as HeraldEvent;
+  t.ok(mayNotify(refused(me), me), 'an image of mine was refused');
+  t.notOk(mayNotify(refused(other), me), "someone else's was");
 });
