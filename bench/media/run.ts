@@ -50,6 +50,9 @@ interface Measurement {
   imagesPerSecond: number;
   baselineRssMb: number;
   peakRssMb: number;
+  /** Anonymous memory (heap, buffers, decoded pixels), sampled every 10 ms, before and at its highest. */
+  baselineAnonMb: number;
+  peakAnonMb: number;
   loadBefore: number;
   loadAfter: number;
 }
@@ -133,7 +136,7 @@ try {
       proc.stdin.end(jobs.map((job) => JSON.stringify(job)).join('\n') + '\n');
       const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve));
       if (code !== 0) throw new Error(`the worker process exited with ${code}`);
-      const report = JSON.parse(output) as { outcomes: Array<{ outcome: string }>; seconds: number; baselineRss: number; peakRss: number };
+      const report = JSON.parse(output) as { outcomes: Array<{ outcome: string }>; seconds: number; baselineRss: number; peakRss: number; baselineAnonRss: number; peakAnonRss: number };
       const notReady = report.outcomes.filter((outcome) => outcome.outcome !== 'ready');
       if (notReady.length > 0) throw new Error(`not every image was converted: ${JSON.stringify(notReady)}`);
       const measurement: Measurement = {
@@ -147,6 +150,8 @@ try {
         imagesPerSecond: images / report.seconds,
         baselineRssMb: report.baselineRss / MB,
         peakRssMb: report.peakRss / MB,
+        baselineAnonMb: report.baselineAnonRss / MB,
+        peakAnonMb: report.peakAnonRss / MB,
         loadBefore,
         loadAfter: loadavg()[0]!,
       };
@@ -167,16 +172,16 @@ try {
   const shared = measurements.some((m) => Math.max(m.loadBefore, m.loadAfter) > 1.5);
   const rows = measurements.map(
     (m) =>
-      `| ${m.type.toUpperCase()} ${(m.fileBytes / MB).toFixed(1)} MB (${m.side}x${m.side}) | ${m.concurrency} | ${m.images} | ${m.imagesPerSecond.toFixed(2)} | ${(m.seconds / m.images * m.concurrency).toFixed(2)} | ${m.baselineRssMb.toFixed(0)} | ${m.peakRssMb.toFixed(0)} | ${(m.peakRssMb - m.baselineRssMb).toFixed(0)} | ${m.loadBefore.toFixed(2)} / ${m.loadAfter.toFixed(2)} |`,
+      `| ${m.type.toUpperCase()} ${(m.fileBytes / MB).toFixed(1)} MB (${m.side}x${m.side}) | ${m.concurrency} | ${m.images} | ${m.imagesPerSecond.toFixed(2)} | ${(m.seconds / m.images * m.concurrency).toFixed(2)} | ${m.baselineRssMb.toFixed(0)} | ${m.peakRssMb.toFixed(0)} | ${(m.peakRssMb - m.baselineRssMb).toFixed(0)} | ${(m.peakAnonMb - m.baselineAnonMb).toFixed(0)} | ${m.loadBefore.toFixed(2)} / ${m.loadAfter.toFixed(2)} |`,
   );
   const markdown = `# Media worker: images per second and memory — ${startedAt.toISOString()}
 
-Commit ${commit}. ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}. Object storage: ${process.env.S3_ENDPOINT ? `S3 at ${process.env.S3_ENDPOINT}` : 'the in-process S3 (s3rver) in the benchmark process'}. Each row is a fresh worker process (\`apps/media/test/fixtures/process-one.ts\`, the worker's own \`processUpload\`, \`MALLOC_ARENA_MAX=2\` as in docker-compose) converting the given number of uploads, MEDIA_CONCURRENCY at a time: download with MD5, sniffing, decoding (JPEG: sharp, with libjpeg's shrink-on-load; BMP: bmp-ts in 1 MB bands into an intermediate PNG), sharp's 600x600 JPEG, upload of the JPEG. Inputs: JPEGs of noise at quality 100 (4:4:4) and 24-bit BMPs, about 1, 10 and 100 MB.
+Commit ${commit}. ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}. Object storage: ${process.env.S3_ENDPOINT ? `S3 at ${process.env.S3_ENDPOINT}` : 'the in-process S3 (s3rver) in the benchmark process'}. Each row is a fresh worker process (\`apps/media/test/fixtures/process-one.ts\`, the worker's own \`processUpload\`, \`MALLOC_ARENA_MAX=2\` as in docker-compose) converting the given number of uploads, MEDIA_CONCURRENCY at a time: download with MD5, sniffing, decoding (JPEG: sharp, with libjpeg's shrink-on-load; BMP: bmp-ts in 1 MB bands into an intermediate PNG), sharp's 600x600 JPEG, upload of the JPEG. Inputs: JPEGs of noise at quality 100 (4:4:4) and 24-bit BMPs, about 1, 10 and 100 MB. "Peak RSS" is the kernel's high-water mark of the process; "of it anonymous" is the growth of its anonymous part (heap, buffers, decoded pixels; sampled every 10 ms), the rest being file-backed pages: libvips maps the JPEG (or intermediate PNG) it reads, pages the kernel drops under memory pressure.
 
 ${shared ? '**The machine was shared**: the 1-minute load average went above 1.5 during the run (last column), so the figures are lower than on an idle machine.' : 'The machine was otherwise idle (1-minute load average at most 1.5 throughout).'}
 
-| input | concurrency | images | images/s | s per image per slot | RSS before MB | peak RSS MB | growth MB | load before / after |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| input | concurrency | images | images/s | s per image per slot | RSS before MB | peak RSS MB | RSS growth MB | of it anonymous MB | load before / after |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 `;
   await mkdir(resultsDir, { recursive: true });
