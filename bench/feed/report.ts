@@ -98,6 +98,12 @@ export function summarize(phases: PhaseResult[]): ModeSummary[] {
 const n = (value: number, digits = 0) => (Number.isFinite(value) ? value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }).replace(/,/g, ' ') : '–');
 const ms = (value: number) => (Number.isFinite(value) ? (value >= 100 ? n(value) : n(value, 1)) : '–');
 
+/** The 1-minute load average over the phases (the benchmark's own processes keep about 2–3 busy). */
+function loadRange(phases: PhaseResult[]): string {
+  const values = phases.flatMap((phase) => [phase.loadAverage.before, phase.loadAverage.after]);
+  return values.length > 0 ? `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}` : '–';
+}
+
 export function renderMarkdown(report: RunReport): string {
   const { options, graph } = report;
   const w = options.workload;
@@ -106,8 +112,8 @@ export function renderMarkdown(report: RunReport): string {
   lines.push('');
   lines.push(
     `Commit ${report.commit}; ${report.machine.cpus} × ${report.machine.cpuModel}, ${report.machine.memoryGb} GB, Node ${report.machine.node}. ` +
-      `Load average when the run started: ${report.loadAverageAtStart.toFixed(2)}` +
-      (report.loadAverageAtStart > 1.5 ? ' (the machine was shared with other work: every figure is lower, and noisier, than on a quiet machine; rounds alternate the order of the modes so that drift spreads over all of them).' : '.'),
+      `Load average when the run started: ${report.loadAverageAtStart.toFixed(2)}, during it ${loadRange(report.phases)}` +
+      (report.loadAverageAtStart > 1.5 || report.phases.some((phase) => phase.loadAverage.after > 5) ? ' (the machine was shared with other work: every figure is lower, and noisier, than on a quiet machine; rounds alternate the order of the modes so that drift spreads over all of them).' : '.'),
   );
   lines.push('');
   lines.push(
