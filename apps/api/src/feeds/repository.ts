@@ -19,6 +19,7 @@ export interface FeedPostRow {
   created_at: Date;
   updated_at: Date;
   version: number;
+  has_image: boolean;
 }
 
 /** Bounds of a page: strictly older than `before`, or strictly newer than `after` (nearest first). */
@@ -74,9 +75,9 @@ export function createFeedRepository(pool: Pool) {
     async hydrate(userId: string, ids: string[]): Promise<FeedPostRow[]> {
       if (ids.length === 0) return [];
       const { rows } = await pool.query<FeedPostRow>({
-        text: `SELECT p.id, p.author_id, u.handle AS author_handle, u.display_name AS author_display_name,
-            p.blog_id, p.title, p.content, p.created_at, p.updated_at, p.version
-          FROM posts p JOIN users u ON u.id = p.author_id
+        text: `SELECT p.id, p.author_id, p.author_handle, p.author_display_name,
+            p.blog_id, p.title, p.content, p.created_at, p.updated_at, p.version, p.has_image
+          FROM posts p
           WHERE p.id = ANY($2::text[])
             AND (p.author_id = $1 OR EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.followee_id = p.author_id))`,
         values: [userId, ids],

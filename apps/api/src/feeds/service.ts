@@ -1,5 +1,6 @@
 import { parsePosition, positionOf, type FeedReader, type FeedSettings } from '@herald/fanout';
 import { HttpProblem } from '../errors.js';
+import type { ImageService } from '../images/service.js';
 import type { components } from '../openapi/contract.generated.js';
 import { decodePosition, encodePosition } from './cursor.js';
 import type { FeedPostRow, FeedRepository } from './repository.js';
@@ -31,8 +32,18 @@ const toItem = (row: FeedPostRow): FeedItem => ({
  * posts of the celebrities they follow (pulled from PostgreSQL), duplicates dropped (an author
  * who became a celebrity has entries pushed before), then the page's posts hydrated in one query.
  */
-export function createFeedService(deps: { repository: FeedRepository; reader: FeedReader | undefined; settings: FeedSettings }) {
-  const { repository, reader, settings } = deps;
+export function createFeedService(deps: { repository: FeedRepository; reader: FeedReader | undefined; settings: FeedSettings; images?: ImageService | undefined }) {
+  const { repository, reader, settings, images } = deps;
+
+  /** The page's posts with their images; only posts created with one cost a lookup, one for the page. */
+  async function itemsOf(rows: FeedPostRow[]): Promise<FeedItem[]> {
+    const items = rows.map(toItem);
+    const withImage = rows.filter((row) => row.has_image).map((row) => row.id);
+    if (!images || withImage.length === 0) return items;
+    const found = await images.imagesOf(withImage);
+    return items.map((item) => (found.has(item.id) ? { ...item, image: found.get(item.id)! } : item));
+  }
+
   return {
     async read(userId: string, query: FeedQuery): Promise<FeedPage> {
       if (query.max_id !== undefined && query.since_id !== undefined) {
@@ -65,7 +76,7 @@ export function createFeedService(deps: { repository: FeedRepository; reader: Fe
       const rows = new Map((await repository.hydrate(userId, candidates.map(([id]) => id))).map((row) => [row.id, row]));
       // Newest first in the response, whichever way the page was read.
       const ordered = ascending ? [...candidates].reverse() : candidates;
-      const items = ordered.flatMap(([id]) => (rows.has(id) ? [toItem(rows.get(id)!)] : []));
+      const items = await itemsOf(ordered.flatMap(([id]) => (rows.has(id) ? [rows.get(id)!] : [])));
       const newest = ordered[0]?.[1] ?? after;
       const oldest = ordered.at(-1)?.[1];
       return {

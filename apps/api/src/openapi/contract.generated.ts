@@ -1068,6 +1068,8 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
             version: number;
+            /** @description Only for a post created with an image, as the post itself shows it. */
+            image?: components["schemas"]["PostImage"];
         };
         FeedPage: {
             items: components["schemas"]["FeedItem"][];

@@ -102,6 +102,27 @@ t.test('an edited post shows its new content, a deleted one disappears', async (
   t.same(await same(() => pushed(reader), [kept]), [kept], 'and leaves the feed partitions');
 });
 
+t.test("an image post shows its image as the post does; text posts have none", async (t) => {
+  const [reader, author] = [await herald.signUp(), await herald.signUp()];
+  await follow(reader, author);
+  await counted(author, 1);
+  const text = await post(author, 'just words');
+  const created = await herald.request({
+    method: 'POST',
+    url: '/api/v1/posts',
+    as: author.accessToken,
+    body: { content: 'a picture', image: { content_type: 'image/png', size_bytes: 100, md5: '1B2M2Y8AsgTpgAmY7PhCfg==' } },
+  });
+  t.equal(created.statusCode, 201, created.body);
+  const pictured = created.json().id as string;
+  t.same(await same(() => ids(reader), [pictured, text]), [pictured, text]);
+  const items = (await feed(reader)).items as Array<{ id: string; image?: unknown }>;
+  const own = (await herald.request({ method: 'GET', url: `/api/v1/posts/${pictured}`, as: 'anonymous' })).json();
+  t.same(items.find((item) => item.id === pictured)?.image, own.image, "the image as the post's own read shows it");
+  t.match(own.image, { status: 'pending' });
+  t.notOk('image' in items.find((item) => item.id === text)!, 'no image on a text post');
+});
+
 t.test('celebrities are merged in at read time, in order with pushed posts, none missing or repeated', async (t) => {
   const [reader, star, friend, fan2, fan3] = await users(5);
   await follow(reader, star);
