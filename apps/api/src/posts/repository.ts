@@ -108,15 +108,41 @@ export interface PostQuery {
   authorId?: string;
   blogId?: string;
   after?: PostPosition;
+  /** Posts on the page (one more is read, to tell whether another page follows). */
   limit: number;
 }
 
+const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
 /**
- * One page of posts in keyset order. The statement is built from the query's shape only (sort,
- * filters, cursor or not), never from its values, and prepared under a name per shape, so each
- * shape gets a plan that walks its index.
+ * A post as openapi.yaml's Post, built by PostgreSQL: a listing's page leaves the database as the
+ * JSON the API sends, so the API neither parses nor serializes a post of it (the listings' cost
+ * was mostly that). Its twin for single posts is `toPost`; the contract tests check both.
  */
-export async function listPosts(db: Queryable, query: PostQuery): Promise<PostRow[]> {
+const POST_JSON = `json_build_object(
+  'id', p.id, 'author_id', p.author_id,
+  'author', json_build_object('id', p.author_id, 'handle', p.author_handle, 'display_name', p.author_display_name),
+  'blog_id', p.blog_id, 'title', p.title, 'content', p.content,
+  'comment_count', p.comment_count, 'view_count', p.view_count, 'latest_comments', p.latest_comments,
+  'created_at', ${isoUtc('p.created_at')}, 'updated_at', ${isoUtc('p.updated_at')}, 'version', p.version)`;
+
+/** One page of a listing: its posts as a JSON array, and where the next page starts. */
+export interface PostPageJson {
+  /** The page's posts, as the JSON text of an array of the contract's Post. */
+  items: string;
+  /** Whether a post of the page has an image (its state is the images feature's). */
+  hasImages: boolean;
+  /** The last post of the page when another page follows. */
+  last: { comment_count: number; created_at: Date; id: string } | undefined;
+}
+
+/**
+ * One page of posts in keyset order, as JSON. The statement is built from the query's shape only
+ * (sort, filters, cursor or not), never from its values, and prepared under a name per shape, so
+ * each shape gets a plan that walks its index; the page is one index range scan with nothing
+ * joined, then its rows are folded into one JSON array in their order.
+ */
+export async function listPostsJson(db: Queryable, query: PostQuery): Promise<PostPageJson> {
   const values: unknown[] = [];
   const where: string[] = [];
   const param = (value: unknown) => {
@@ -125,7 +151,8 @@ export async function listPosts(db: Queryable, query: PostQuery): Promise<PostRo
   };
   if (query.authorId) where.push(`p.author_id = ${param(query.authorId)}`);
   if (query.blogId) where.push(`p.blog_id = ${param(query.blogId)}`);
-  const order = query.sort === 'comments' ? 'p.comment_count DESC, p.created_at DESC, p.id DESC' : 'p.created_at DESC, p.id DESC';
+  const keys = query.sort === 'comments' ? ['comment_count', 'created_at', 'id'] : ['created_at', 'id'];
+  const order = (table: string) => keys.map((key) => `${table}.${key} DESC`).join(', ');
   if (query.after) {
     where.push(
       query.sort === 'comments'
@@ -133,14 +160,33 @@ export async function listPosts(db: Queryable, query: PostQuery): Promise<PostRo
         : `(p.created_at, p.id) < (${param(query.after.createdAt)}, ${param(query.after.id)})`,
     );
   }
-  const limit = param(query.limit);
+  const size = param(query.limit);
   const shape = `${query.sort}-${query.authorId ? 'a' : ''}${query.blogId ? 'b' : ''}${query.after ? 'c' : ''}`;
-  const { rows } = await db.query<PostRow>({
+  const { rows } = await db.query<{ items: string; fetched: number; has_images: boolean; last_comment_count: number | null; last_created_at: Date | null; last_id: string | null }>({
     name: `posts-list-${shape}`,
-    text: `SELECT ${POST_COLUMNS} FROM ${POST_FROM} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`,
+    text: `SELECT COALESCE(json_agg(page.post ORDER BY page.n) FILTER (WHERE page.n <= ${size}), '[]')::text AS items,
+        count(*)::int AS fetched,
+        COALESCE(bool_or(page.has_image) FILTER (WHERE page.n <= ${size}), false) AS has_images,
+        max(page.comment_count) FILTER (WHERE page.n = ${size}) AS last_comment_count,
+        max(page.created_at) FILTER (WHERE page.n = ${size}) AS last_created_at,
+        max(page.id) FILTER (WHERE page.n = ${size}) AS last_id
+      FROM (
+        SELECT scanned.*, row_number() OVER (ORDER BY ${order('scanned')}) AS n
+        FROM (
+          SELECT ${POST_JSON} AS post, p.comment_count, p.created_at, p.id, p.has_image
+          FROM posts p ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+          ORDER BY ${order('p')} LIMIT ${size}::int + 1
+        ) scanned
+      ) page`,
     values,
   });
-  return rows;
+  const row = rows[0]!;
+  const more = row.fetched > query.limit && row.last_id !== null;
+  return {
+    items: row.items,
+    hasImages: row.has_images,
+    last: more ? { comment_count: row.last_comment_count!, created_at: row.last_created_at!, id: row.last_id! } : undefined,
+  };
 }
 
 export interface CommentPosition {

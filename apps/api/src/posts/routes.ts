@@ -25,7 +25,10 @@ export async function postRoutes(app: FastifyInstance, { service }: { service: P
     return sendCreated(reply, await service.create(signedIn(request), { id, content }));
   });
 
-  app.openapi.route(app, 'listPosts', async (request) => service.list(request.query as ListQuery));
+  // The page leaves PostgreSQL as the response's JSON (see listPostsJson): sent as it is.
+  app.openapi.route(app, 'listPosts', async (request, reply) =>
+    reply.type('application/json; charset=utf-8').send(await service.listJson(request.query as ListQuery)),
+  );
 
   app.openapi.route(app, 'getPost', async (request, reply) => {
     const post = await service.get((request.params as IdParams).id);

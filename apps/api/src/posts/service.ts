@@ -77,6 +77,11 @@ export interface PostService {
   create(author: Principal, input: PostInput, blogId?: string): Promise<{ post: Post; created: boolean }>;
   get(id: string): Promise<Post>;
   list(query: ListQuery): Promise<PostPage>;
+  /**
+   * The same page as the JSON text of the contract's PostPage, sent as it is. Listings show the
+   * view counts written so far (they lag by up to one flush), not this instance's pending reads.
+   */
+  listJson(query: ListQuery): Promise<string>;
   update(id: string, change: { title?: string; content?: string }, ifMatch: string | undefined): Promise<Post>;
   remove(id: string, ifMatch: string | undefined): Promise<void>;
   addComment(author: Principal, postId: string, content: string): Promise<Comment>;
@@ -140,6 +145,19 @@ export function createPostService({
     return post!;
   }
 
+  /** A page of posts as the JSON text of the contract's PostPage (see PostService.listJson). */
+  async function listJson({ sort = 'recent', author, blog, limit = 20, cursor }: ListQuery): Promise<string> {
+    const after = cursor === undefined ? undefined : decodePostCursor(cursor);
+    const page = await repository.listPostsJson(pool, { sort, limit, ...(author ? { authorId: author } : {}), ...(blog ? { blogId: blog } : {}), ...(after ? { after } : {}) });
+    const nextCursor = JSON.stringify(page.last ? encodePostCursor(page.last) : null);
+    if (!(images && page.hasImages)) return `{"items":${page.items},"next_cursor":${nextCursor}}`;
+    // A page with image posts: their images (fresh presigned URLs) go in; one lookup for the page.
+    const items = JSON.parse(page.items) as Post[];
+    const found = await images.imagesOf(items.map((post) => post.id));
+    const withImages = items.map((post) => (found.has(post.id) ? { ...post, image: found.get(post.id)! } : post));
+    return `{"items":${JSON.stringify(withImages)},"next_cursor":${nextCursor}}`;
+  }
+
   return {
     async create(author, input, blogId) {
       const { id: chosen, title, content, errors } = normalizePost(input);
@@ -187,15 +205,10 @@ export function createPostService({
       return { ...post, view_count: post.view_count + 1 };
     },
 
-    async list({ sort = 'recent', author, blog, limit = 20, cursor }) {
-      const after = cursor === undefined ? undefined : decodePostCursor(cursor);
-      const rows = await repository.listPosts(pool, { sort, limit: limit + 1, ...(author ? { authorId: author } : {}), ...(blog ? { blogId: blog } : {}), ...(after ? { after } : {}) });
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      return {
-        items: await postsOf(page),
-        next_cursor: rows.length > limit && last ? encodePostCursor(last) : null,
-      };
+    listJson,
+
+    async list(query) {
+      return JSON.parse(await listJson(query)) as PostPage;
     },
 
     async update(id, change, ifMatch) {

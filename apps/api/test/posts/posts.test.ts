@@ -143,7 +143,9 @@ t.test("a post's two newest comments follow additions, deletions and their autho
   const preview = async () => {
     const single = (await herald.request({ method: 'GET', url: `${POSTS}/${post.id}`, as: 'anonymous' })).json();
     const listed = (await herald.request({ method: 'GET', url: `${POSTS}?author=${alice.id}&limit=100`, as: 'anonymous' })).json().items.find((p: { id: string }) => p.id === post.id);
-    t.same(listed.latest_comments, single.latest_comments, 'the listing shows what the post shows');
+    // Listings are built by PostgreSQL, single posts by the API: the same post either way (views
+    // aside: a read counts itself at once, a listing shows the counts written so far).
+    t.same({ ...listed, view_count: 0 }, { ...single, view_count: 0 }, 'the listing shows what the post shows');
     return single.latest_comments as Array<{ id: string; content: string; author: { display_name: string } }>;
   };
   t.same((await preview()).map((c) => c.content), ['third', 'second']);
