@@ -1,4 +1,4 @@
-import { Agent } from 'node:http';
+import { createS3Client } from '@herald/notifier';
 import * as Minio from 'minio';
 
 /** Where the media bucket is and how to reach it (the notifier's S3 settings, or the embedded S3). */
@@ -67,21 +67,9 @@ const metadataHeaders = (metadata: UploadMetadata) => ({
   'x-amz-meta-declared-type': metadata.declaredType,
 });
 
-function clientFor(endpoint: string, settings: MediaStorageSettings): Minio.Client {
-  const url = new URL(endpoint);
-  const useSSL = url.protocol === 'https:';
-  return new Minio.Client({
-    endPoint: url.hostname,
-    port: url.port ? Number(url.port) : useSSL ? 443 : 80,
-    useSSL,
-    accessKey: settings.accessKey,
-    secretKey: settings.secretKey,
-    // A fixed region: presigning needs no round trip to ask for it.
-    region: settings.region,
-    pathStyle: true,
-    ...(useSSL ? {} : { transportAgent: new Agent({ keepAlive: true, timeout: 30_000 }) }),
-  });
-}
+/** The media bucket's client: the notifier's S3 client, with room for slow part uploads. */
+const clientFor = (endpoint: string, settings: MediaStorageSettings): Minio.Client =>
+  createS3Client({ endpoint, accessKey: settings.accessKey, secretKey: settings.secretKey, region: settings.region, idleTimeoutMs: 30_000 });
 
 const isCode = (error: unknown, ...codes: string[]) => codes.includes(String((error as { code?: unknown })?.code));
 

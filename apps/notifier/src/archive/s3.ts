@@ -14,9 +14,11 @@ export interface S3ClientOptions {
   accessKey: string;
   secretKey: string;
   region?: string;
+  /** Socket silence after which a request gives up (default 10 s; uploads of large parts want more). */
+  idleTimeoutMs?: number;
 }
 
-/** A MinIO/S3 client for the archive bucket; requests give up after 10 s of socket silence. */
+/** A MinIO/S3 client (path-style, fixed region, kept-alive sockets), for the archive and the media buckets. */
 export function createS3Client(options: S3ClientOptions): Minio.Client {
   const url = new URL(options.endpoint);
   const useSSL = url.protocol === 'https:';
@@ -29,7 +31,7 @@ export function createS3Client(options: S3ClientOptions): Minio.Client {
     // A fixed region spares a GetBucketLocation round trip before each first request.
     region: options.region ?? 'us-east-1',
     pathStyle: true,
-    ...(useSSL ? {} : { transportAgent: new Agent({ keepAlive: true, timeout: 10_000 }) }),
+    ...(useSSL ? {} : { transportAgent: new Agent({ keepAlive: true, timeout: options.idleTimeoutMs ?? 10_000 }) }),
   });
 }
 
