@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineFeature } from '../feature.js';
+import { imageServiceOf } from '../images/feature.js';
 import { createPostService } from '../posts/service.js';
 import type { ViewCounter } from '../posts/views.js';
 import { blogRoutes } from './routes.js';
@@ -22,8 +23,11 @@ const noViewsCounted: ViewCounter = {
 export const blogsFeature = defineFeature({
   name: 'blogs',
   migrationsDir: fileURLToPath(new URL('./migrations', import.meta.url)),
-  async register(app, { pool, unitOfWork, config }) {
-    const posts = createPostService({ pool, unitOfWork, eventSource: config.eventSource, views: noViewsCounted });
+  async register(app, platform) {
+    const { pool, unitOfWork, config } = platform;
+    // Posts written into a blog may carry an image, as any post.
+    const images = imageServiceOf(platform);
+    const posts = createPostService({ pool, unitOfWork, eventSource: config.eventSource, views: noViewsCounted, ...(images ? { images } : {}) });
     const service = createBlogService({ pool, unitOfWork, eventSource: config.eventSource, posts });
     app.auth.defineOwnership('blog', service.ownerOf);
     await blogRoutes(app, { service });

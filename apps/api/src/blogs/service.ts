@@ -78,10 +78,6 @@ export function createBlogService({ pool, unitOfWork, eventSource, posts }: { po
       const given = input.posts ?? [];
       const normalized = given.map((post, i) => normalizePost(post, `posts[${i}].`));
       const errors = normalized.flatMap((post) => post.errors);
-      // An image is uploaded after its post exists, one post at a time.
-      given.forEach((post, i) => {
-        if (post.image) errors.push({ in: 'body', field: `posts[${i}].image`, message: 'cannot be declared with a new blog; create the post with its image on its own (POST /api/v1/posts)' });
-      });
       if (errors.length > 0) throw invalidFields(errors);
       // Two posts of one request under one id conflict with each other, as with an existing post.
       const firstWithId = new Map<string, number>();

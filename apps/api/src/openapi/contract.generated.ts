@@ -1100,6 +1100,12 @@ export interface components {
             content: components["schemas"]["PostContent"];
             image?: components["schemas"]["ImageDeclaration"];
         };
+        /** @description A post written with its new blog (no image). */
+        BlogPostCreate: {
+            id?: components["schemas"]["PostIdInput"];
+            title?: components["schemas"]["PostTitle"];
+            content: components["schemas"]["PostContent"];
+        };
         /**
          * @description The image the post will carry, declared before its upload. The answer's `upload` says how
          *     to send it straight to storage; the media worker then checks the bytes (MD5, real type,
@@ -1308,8 +1314,12 @@ export interface components {
             name: components["schemas"]["BlogName"];
             slug: components["schemas"]["BlogSlug"];
             description?: components["schemas"]["BlogDescription"];
-            /** @description Posts written with the blog, under the rules of `POST /api/v1/posts`. */
-            posts?: components["schemas"]["PostCreate"][];
+            /**
+             * @description Posts written with the blog, under the rules of `POST /api/v1/posts`. An image post is
+             *     created on its own (`POST /api/v1/posts` or `POST /api/v1/blogs/{id}/posts`): its upload
+             *     follows its creation.
+             */
+            posts?: components["schemas"]["BlogPostCreate"][];
         };
         BlogUpdate: {
             name?: components["schemas"]["BlogName"];
@@ -2581,7 +2591,8 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: {
+        /** @description `{}` takes the default part size. */
+        requestBody: {
             content: {
                 "application/json": components["schemas"]["ImageMultipartStart"];
             };

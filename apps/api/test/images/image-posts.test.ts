@@ -215,6 +215,24 @@ await t.test('deleting a post deletes its image from storage', async (t) => {
   t.notOk(await imageRow(herald, created.id), 'and its row');
 });
 
+await t.test("a post written into the author's blog may carry an image; posts created with a new blog may not", async (t) => {
+  const blog = await herald.request({ method: 'POST', url: '/api/v1/blogs', as: author.accessToken, body: { name: 'Pictures', slug: `pictures-${Date.now()}` } });
+  t.equal(blog.statusCode, 201, blog.body);
+  const bytes = Buffer.from('a picture in a blog');
+  const image = { content_type: 'image/png', size_bytes: bytes.length, md5: md5Of(bytes) };
+  const created = await herald.request({ method: 'POST', url: `/api/v1/blogs/${blog.json().id}/posts`, as: author.accessToken, body: { content: 'in the blog', image } });
+  t.equal(created.statusCode, 201, created.body);
+  t.match(created.json(), { blog_id: blog.json().id, image: { status: 'pending' }, upload: { method: 'POST' } });
+  const withBlog = await herald.request({
+    method: 'POST',
+    url: '/api/v1/blogs',
+    as: author.accessToken,
+    body: { name: 'More', slug: `more-${Date.now()}`, posts: [{ content: 'x', image }] },
+  });
+  t.equal(withBlog.statusCode, 400);
+  t.ok(JSON.stringify(withBlog.json()).includes('posts[0].image'), withBlog.body);
+});
+
 await t.test('bad image declarations are 400 problems naming the field', async (t) => {
   const cases: [Record<string, unknown>, string][] = [
     [{ content_type: 'image/gif', size_bytes: 10, md5: md5Of(Buffer.from('x')) }, 'image.content_type'],
