@@ -6,9 +6,9 @@ type Queryable = Pool | PoolClient;
 const COMMENT_COLUMNS = `c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at`;
 
 /**
- * A post as reads show it: its row carries its author's handle and display name and its two
- * newest comments (kept in the transactions that change them), so a page of posts is one index
- * range scan with nothing joined, whatever its size.
+ * A post as a single read shows it (listings: `POST_JSON` below). Its row carries its author's
+ * handle and display name and its two newest comments (kept in the transactions that change
+ * them), so a read joins nothing.
  */
 const POST_COLUMNS = `p.id, p.author_id, p.author_handle, p.author_display_name, p.blog_id, p.title,
   p.content, p.comment_count, p.view_count, p.created_at, p.updated_at, p.version, p.latest_comments, p.has_image`;
