@@ -26,6 +26,14 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
     async drop() {
       const client = new pg.Client({ connectionString: server });
       await client.connect();
+      // A pool that has just ended has sent its goodbyes, but its backends may still be on their
+      // way out: FORCE would terminate them, and a client still closing reports that as an error
+      // of the test. Give them up to a second to leave first.
+      for (let waited = 0; waited < 1_000; waited += 20) {
+        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (rows[0]!.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
     },
