@@ -38,10 +38,7 @@ export function createFeedService(deps: { repository: FeedRepository; reader: Fe
   /** The page's posts with their images; only posts created with one cost a lookup, one for the page. */
   async function itemsOf(rows: FeedPostRow[]): Promise<FeedItem[]> {
     const items = rows.map(toItem);
-    const withImage = rows.filter((row) => row.has_image).map((row) => row.id);
-    if (!images || withImage.length === 0) return items;
-    const found = await images.imagesOf(withImage);
-    return items.map((item) => (found.has(item.id) ? { ...item, image: found.get(item.id)! } : item));
+    return images ? images.withImages(items, rows.filter((row) => row.has_image).map((row) => row.id)) : items;
   }
 
   return {

@@ -33,6 +33,11 @@ export interface ImageService {
   uploadFor(row: ImageRow, now?: Date): Promise<ImageUpload | undefined>;
   /** The images of these posts as the API shows them (a ready one with a fresh presigned GET). */
   imagesOf(postIds: string[]): Promise<Map<string, PostImage>>;
+  /**
+   * The posts with the images of those among `postIds` (all of them when absent): one lookup for
+   * the lot, none when no id is given. Posts, listings and feeds show images through it.
+   */
+  withImages<T extends { id: string }>(posts: T[], postIds?: string[]): Promise<Array<T & { image?: PostImage }>>;
   findRow(postId: string): Promise<ImageRow | undefined>;
   startMultipart(postId: string, partSizeBytes?: number): Promise<ImageMultipart>;
   parts(postId: string): Promise<ImageMultipart>;
@@ -137,6 +142,12 @@ export function createImageService({
     return { status: row.status };
   }
 
+  async function imagesOf(postIds: string[]): Promise<Map<string, PostImage>> {
+    const now = new Date();
+    const rows = await repository.findImages(pool, postIds);
+    return new Map(await Promise.all(rows.map(async (row) => [row.post_id, await toPostImage(row, now)] as const)));
+  }
+
   return {
     async declare(client, { postId, authorId, image, at }) {
       const uploadId = uuidv7();
@@ -164,11 +175,13 @@ export function createImageService({
       });
     },
 
-    async imagesOf(postIds) {
-      const now = new Date();
-      const rows = await repository.findImages(pool, postIds);
-      return new Map(await Promise.all(rows.map(async (row) => [row.post_id, await toPostImage(row, now)] as const)));
+    async withImages(posts, postIds = posts.map((post) => post.id)) {
+      if (postIds.length === 0) return posts;
+      const found = await imagesOf(postIds);
+      return posts.map((post) => (found.has(post.id) ? { ...post, image: found.get(post.id)! } : post));
     },
+
+    imagesOf,
 
     findRow: (postId) => repository.findImage(pool, postId),
 

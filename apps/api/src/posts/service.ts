@@ -111,10 +111,7 @@ export function createPostService({
    */
   async function postsOf(rows: PostRow[]): Promise<Post[]> {
     const posts = rows.map((row) => toPost(row, views.pending(row.id)));
-    const withImage = rows.filter((row) => row.has_image).map((row) => row.id);
-    if (!images || withImage.length === 0) return posts;
-    const found = await images.imagesOf(withImage);
-    return posts.map((post) => (found.has(post.id) ? { ...post, image: found.get(post.id)! } : post));
+    return images ? images.withImages(posts, rows.filter((row) => row.has_image).map((row) => row.id)) : posts;
   }
 
   /** A post being created with an image: the post, its image row and PostCreated in one transaction; the upload presigned after. */
@@ -152,10 +149,7 @@ export function createPostService({
     const nextCursor = JSON.stringify(page.last ? encodePostCursor(page.last) : null);
     if (!(images && page.hasImages)) return `{"items":${page.items},"next_cursor":${nextCursor}}`;
     // A page with image posts: their images (fresh presigned URLs) go in; one lookup for the page.
-    const items = JSON.parse(page.items) as Post[];
-    const found = await images.imagesOf(items.map((post) => post.id));
-    const withImages = items.map((post) => (found.has(post.id) ? { ...post, image: found.get(post.id)! } : post));
-    return `{"items":${JSON.stringify(withImages)},"next_cursor":${nextCursor}}`;
+    return `{"items":${JSON.stringify(await images.withImages(JSON.parse(page.items) as Post[]))},"next_cursor":${nextCursor}}`;
   }
 
   return {
