@@ -6,9 +6,9 @@ type Queryable = Pool | PoolClient;
 const COMMENT_COLUMNS = `c.id, c.post_id, c.author_id, cu.handle AS author_handle, cu.display_name AS author_display_name, c.content, c.created_at`;
 
 /**
- * A post as a single read shows it (listings: `POST_JSON` below). Its row carries its author's
- * handle and display name and its two newest comments (kept in the transactions that change
- * them), so a read joins nothing.
+ * A post as a single read shows it (a listing sends each post's stored JSON: `listPostsJson`).
+ * Its row carries its author's handle and display name and its two newest comments (kept in the
+ * transactions that change them), so a read joins nothing.
  */
 const POST_COLUMNS = `p.id, p.author_id, p.author_handle, p.author_display_name, p.blog_id, p.title,
   p.content, p.comment_count, p.view_count, p.created_at, p.updated_at, p.version, p.latest_comments, p.has_image`;
@@ -112,20 +112,6 @@ export interface PostQuery {
   limit: number;
 }
 
-const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-/**
- * A post as openapi.yaml's Post, built by PostgreSQL: a listing's page leaves the database as the
- * JSON the API sends, so the API neither parses nor serializes a post of it (the listings' cost
- * was mostly that). Its twin for single posts is `toPost`; the contract tests check both.
- */
-const POST_JSON = `json_build_object(
-  'id', p.id, 'author_id', p.author_id,
-  'author', json_build_object('id', p.author_id, 'handle', p.author_handle, 'display_name', p.author_display_name),
-  'blog_id', p.blog_id, 'title', p.title, 'content', p.content,
-  'comment_count', p.comment_count, 'view_count', p.view_count, 'latest_comments', p.latest_comments,
-  'created_at', ${isoUtc('p.created_at')}, 'updated_at', ${isoUtc('p.updated_at')}, 'version', p.version)`;
-
 /** One page of a listing: its posts as a JSON array, and where the next page starts. */
 export interface PostPageJson {
   /** The page's posts, as the JSON text of an array of the contract's Post. */
@@ -140,7 +126,9 @@ export interface PostPageJson {
  * One page of posts in keyset order, as JSON. The statement is built from the query's shape only
  * (sort, filters, cursor or not), never from its values, and prepared under a name per shape, so
  * each shape gets a plan that walks its index; the page is one index range scan with nothing
- * joined, then its rows are folded into one JSON array in their order.
+ * joined, and its posts' stored JSON (`listed`, kept by a trigger: see the posts-listed-json
+ * migration) joined into one array in their order, so neither PostgreSQL nor the API builds or
+ * parses a post per read. Its twin for single posts is `toPost`; the contract tests check both.
  */
 export async function listPostsJson(db: Queryable, query: PostQuery): Promise<PostPageJson> {
   const values: unknown[] = [];
@@ -164,7 +152,7 @@ export async function listPostsJson(db: Queryable, query: PostQuery): Promise<Po
   const shape = `${query.sort}-${query.authorId ? 'a' : ''}${query.blogId ? 'b' : ''}${query.after ? 'c' : ''}`;
   const { rows } = await db.query<{ items: string; fetched: number; has_images: boolean; last_comment_count: number | null; last_created_at: Date | null; last_id: string | null }>({
     name: `posts-list-${shape}`,
-    text: `SELECT COALESCE(json_agg(page.post ORDER BY page.n) FILTER (WHERE page.n <= ${size}), '[]')::text AS items,
+    text: `SELECT '[' || COALESCE(string_agg(page.listed, ',' ORDER BY page.n) FILTER (WHERE page.n <= ${size}), '') || ']' AS items,
         count(*)::int AS fetched,
         COALESCE(bool_or(page.has_image) FILTER (WHERE page.n <= ${size}), false) AS has_images,
         max(page.comment_count) FILTER (WHERE page.n = ${size}) AS last_comment_count,
@@ -173,7 +161,7 @@ export async function listPostsJson(db: Queryable, query: PostQuery): Promise<Po
       FROM (
         SELECT scanned.*, row_number() OVER (ORDER BY ${order('scanned')}) AS n
         FROM (
-          SELECT ${POST_JSON} AS post, p.comment_count, p.created_at, p.id, p.has_image
+          SELECT p.listed, p.comment_count, p.created_at, p.id, p.has_image
           FROM posts p ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
           ORDER BY ${order('p')} LIMIT ${size}::int + 1
         ) scanned
