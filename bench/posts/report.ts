@@ -151,17 +151,22 @@ function writesTable(report: RunReport): string[] {
   return lines;
 }
 
+const stealAndIowait = (cpu: CpuWindow) =>
+  // Older result files have neither.
+  cpu.machineStealShare === undefined ? '–' : `${fixed(cpu.machineStealShare * 100, 1)} %, ${fixed(cpu.machineIowaitShare * 100, 1)} %`;
+
 function roundsTable(report: RunReport): string[] {
   const lines = [
-    `| round | target | requests/s (${report.options.connections} connections) | p99 ms | at ${report.options.rate}/s: answered/s | p50 ms | p99 ms | load average before → after |`,
-    '|---:|---|---:|---:|---:|---:|---:|---|',
+    `| round | target | requests/s (${report.options.connections} connections) | p99 ms | at ${report.options.rate}/s: answered/s | p50 ms | p99 ms | host steal, I/O wait at ${report.options.rate}/s | load average before → after |`,
+    '|---:|---|---:|---:|---:|---:|---:|---:|---|',
   ];
   for (const result of report.results) {
     const c = result.concurrency.load;
     const r = result.rate?.load;
     lines.push(
       `| ${result.round} | ${result.target} | ${fixed(c.requestsPerSecond)} | ${ms(c.latencyP99Ms)} | ${r ? fixed(r.requestsPerSecond) : '–'} | ` +
-        `${r ? ms(r.latencyP50Ms) : '–'} | ${r ? ms(r.latencyP99Ms) : '–'} | ${fixed(result.loadAverage.before, 1)} → ${fixed(result.loadAverage.after, 1)} |`,
+        `${r ? ms(r.latencyP50Ms) : '–'} | ${r ? ms(r.latencyP99Ms) : '–'} | ${result.rate ? stealAndIowait(result.rate.cpu) : '–'} | ` +
+        `${fixed(result.loadAverage.before, 1)} → ${fixed(result.loadAverage.after, 1)} |`,
     );
   }
   return lines;
@@ -187,7 +192,7 @@ function notes(report: RunReport): string[] {
     lines.push(
       `- **The data is not consistent after the run**: ${dataset.checkAtEnd.mismatchedPosts} posts' comment_count differ from their rows ` +
         `(${dataset.checkAtEnd.counted} counted, ${dataset.checkAtEnd.commentRows} rows), ${dataset.checkAtEnd.danglingReferences} dangling references, ` +
-        `${dataset.checkAtEnd.stalePreviews} posts whose copies of their two newest comments or author names differ from the rows.`,
+        `${dataset.checkAtEnd.stalePreviews} posts whose copies of their two newest comments, author names or listed JSON differ from the rows.`,
     );
   }
   const full = dataset.posts >= 100_000 && dataset.comments >= 1_000_000;

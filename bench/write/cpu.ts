@@ -52,6 +52,13 @@ export interface MachineCpu {
   busy: number;
   /** Seconds of all cores together (busy + idle). */
   total: number;
+  /**
+   * Seconds the hypervisor ran something else while this machine's cores had work (counted in
+   * `busy`): on a shared virtual machine, CPU taken away from the benchmark.
+   */
+  steal: number;
+  /** Seconds idle cores spent waiting for disk I/O (not in `busy`). */
+  iowait: number;
 }
 
 export function machineCpu(): MachineCpu {
@@ -59,7 +66,12 @@ export function machineCpu(): MachineCpu {
   // cpu user nice system idle iowait irq softirq steal guest guest_nice (guest is inside user).
   const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
   const busy = user! + nice! + system! + irq! + softirq! + steal!;
-  return { busy: busy / TICKS_PER_SECOND, total: (busy + idle! + iowait!) / TICKS_PER_SECOND };
+  return {
+    busy: busy / TICKS_PER_SECOND,
+    total: (busy + idle! + iowait!) / TICKS_PER_SECOND,
+    steal: steal! / TICKS_PER_SECOND,
+    iowait: iowait! / TICKS_PER_SECOND,
+  };
 }
 
 const numericDirs = () => readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
@@ -109,6 +121,10 @@ export interface CpuWindow {
   machineBusySeconds: number;
   /** Busy share of all cores over the window, 0..1. */
   machineBusyShare: number;
+  /** Share of all cores the hypervisor took away over the window (steal), 0..1. */
+  machineStealShare: number;
+  /** Share of all cores idle waiting for disk I/O over the window, 0..1. */
+  machineIowaitShare: number;
 }
 
 export interface CpuSample {
@@ -136,6 +152,8 @@ export function cpuBetween(start: CpuSample, end: CpuSample): CpuWindow {
     postgresCpuSeconds: end.postgres - start.postgres,
     machineBusySeconds: busy,
     machineBusyShare: total > 0 ? busy / total : 0,
+    machineStealShare: total > 0 ? (end.machine.steal - start.machine.steal) / total : 0,
+    machineIowaitShare: total > 0 ? (end.machine.iowait - start.machine.iowait) / total : 0,
   };
 }
 
