@@ -153,11 +153,14 @@ export async function buildApp(
     ...(deps.notifications ? { notifications: deps.notifications } : {}),
     ...(deps.dynamodb ? { dynamodb: deps.dynamodb } : {}),
     ...(deps.media ? { media: deps.media } : {}),
-    consumerGroups: (deps.consumerNames ?? consumerModules.map((module) => module.name)).map((name) => ({
-      group: `${config.topicPrefix}${name}`,
-      // A consumer run elsewhere that the API does not know is measured against every topic.
-      topics: (consumerModules.find((module) => module.name === name)?.topics ?? topicKeys).map((key) => topicName(key, config.topicPrefix)),
-    })),
+    consumerGroups: (deps.consumerNames ?? consumerModules.map((module) => module.name)).map((name) => {
+      const module = consumerModules.find((candidate) => candidate.name === name);
+      return {
+        group: `${config.topicPrefix}${name}`,
+        // A consumer run elsewhere that the API does not know is measured against every topic.
+        topics: [...(module?.topics ?? topicKeys).map((key) => topicName(key, config.topicPrefix)), ...(module?.otherTopics?.(config.topicPrefix) ?? [])],
+      };
+    }),
   };
   const { consumers } = deps;
   await app.register(metricsPlugin, {

@@ -28,7 +28,10 @@ export interface Platform {
   dynamodb?: DynamoDBClient;
   /** The media bucket of image posts; absent when the app runs without object storage. */
   media?: MediaStorage;
-  /** The consumer groups this deployment runs, with the topics each reads (full names, for lag reports). */
+  /**
+   * The consumer groups this deployment runs, with the topics each reads (full names, for lag
+   * reports). A feature that runs a consumer group of its own adds it here when it registers.
+   */
   consumerGroups: ConsumerGroupTopics[];
 }
 

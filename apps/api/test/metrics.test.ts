@@ -240,3 +240,18 @@ t.test('without sources there are no consumer, lag or archive figures', async (t
   }
   t.ok(text.includes('# TYPE herald_outbox_backlog gauge'));
 });
+
+t.test("every consumer group the deployment runs has its lag on /metrics, on every topic it reads: the images feature's own group and the storage notifications included", async (t) => {
+  const herald = await startTestHerald(t);
+  const prefix = herald.topicPrefix;
+  // The partitions are reported once the topics exist (the consumers create them as they start).
+  const lags = await eventually(async () => {
+    const reported = samples((await herald.request({ method: 'GET', url: '/metrics' })).body, 'herald_consumer_lag');
+    return reported.some((labels) => labels.group === `${prefix}api-images`) && reported.some((labels) => labels.topic === `${prefix}herald.media-uploads`) ? reported : undefined;
+  }).catch(() => []);
+  const topicsOf = (group: string) => new Set(lags.filter((labels) => labels.group === `${prefix}${group}`).map((labels) => labels.topic));
+  t.ok(topicsOf('api-images').has(`${prefix}herald.posts`), "the images feature's group reads the posts topic");
+  t.ok(topicsOf('media').has(`${prefix}herald.media-uploads`), "the media worker's group reads the storage notifications");
+  t.ok(topicsOf('media').has(`${prefix}herald.posts`), 'and the posts topic');
+  t.ok(topicsOf('notifier').has(`${prefix}herald.products`), 'the notifier reads the products topic');
+});

@@ -1,5 +1,5 @@
 import { ANALYTICS_TOPICS, startAnalytics } from '@herald/analytics';
-import type { TopicKey } from '@herald/event-schemas';
+import { mediaUploadsTopicName, type TopicKey } from '@herald/event-schemas';
 import type { ConsumerStats } from '@herald/consumer-runtime';
 import type { EventTransport } from '@herald/event-transport';
 import { FANOUT_TOPICS, startFanout, type FeedSettings } from '@herald/fanout';
@@ -43,6 +43,8 @@ export interface ConsumerModule {
   name: string;
   /** The topics it reads (keys; the deployment's prefix goes in front). */
   topics: readonly TopicKey[];
+  /** Topics outside the event catalogue it also reads, by full name under a prefix (its consumer lag covers them too). */
+  otherTopics?(prefix: string): string[];
   start(resources: ConsumerResources): Promise<RunningConsumerModule>;
 }
 
@@ -84,6 +86,8 @@ const fanoutModule: ConsumerModule = {
 const mediaModule: ConsumerModule = {
   name: MEDIA_CONSUMER_NAME,
   topics: ['posts'],
+  // The storage's upload notifications.
+  otherTopics: (prefix) => [mediaUploadsTopicName(prefix)],
   start: ({ transport, stores, media, topicPrefix, log }) =>
     startMedia({ transport, s3: stores.s3, settings: media, prefix: topicPrefix, log: log.child({ component: 'media' }) }),
 };

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
+import { topicName } from '@herald/event-schemas';
 import { defineFeature, type Platform } from '../feature.js';
-import { startImageResults } from './results-consumer.js';
+import { IMAGE_RESULTS_GROUP, startImageResults } from './results-consumer.js';
 import { imageRoutes } from './routes.js';
 import { createImageService, type ImageService } from './service.js';
 
@@ -29,7 +30,9 @@ export const imagesFeature = defineFeature({
     await imageRoutes(app, { images, pool: platform.pool });
     if (!images) return;
 
-    const results = startImageResults({ transport: platform.transport, prefix: platform.config.topicPrefix, images, log: app.log as never });
+    const prefix = platform.config.topicPrefix;
+    const results = startImageResults({ transport: platform.transport, prefix, images, log: app.log as never });
+    platform.consumerGroups.push({ group: `${prefix}${IMAGE_RESULTS_GROUP}`, topics: [topicName('posts', prefix)] });
     let sweeping: Promise<unknown> | undefined;
     const timer = setInterval(() => {
       sweeping ??= images
