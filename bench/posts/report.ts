@@ -157,15 +157,16 @@ const stealAndIowait = (cpu: CpuWindow) =>
 
 function roundsTable(report: RunReport): string[] {
   const lines = [
-    `| round | target | requests/s (${report.options.connections} connections) | p99 ms | at ${report.options.rate}/s: answered/s | p50 ms | p99 ms | host steal, I/O wait at ${report.options.rate}/s | load average before → after |`,
-    '|---:|---|---:|---:|---:|---:|---:|---:|---|',
+    `| round | target | requests/s (${report.options.connections} connections) | p99 ms | at ${report.options.rate}/s: answered/s | p50 ms | p99 ms | Herald's longest event-loop delay ms | host steal, I/O wait | PostgreSQL maintenance | load average before → after |`,
+    '|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|',
   ];
   for (const result of report.results) {
     const c = result.concurrency.load;
     const r = result.rate?.load;
     lines.push(
       `| ${result.round} | ${result.target} | ${fixed(c.requestsPerSecond)} | ${ms(c.latencyP99Ms)} | ${r ? fixed(r.requestsPerSecond) : '–'} | ` +
-        `${r ? ms(r.latencyP50Ms) : '–'} | ${r ? ms(r.latencyP99Ms) : '–'} | ${result.rate ? stealAndIowait(result.rate.cpu) : '–'} | ` +
+        `${r ? ms(r.latencyP50Ms) : '–'} | ${r ? ms(r.latencyP99Ms) : '–'} | ${result.rate?.serverLoopDelayMaxMs === undefined ? '–' : ms(result.rate.serverLoopDelayMaxMs)} | ${result.rate ? stealAndIowait(result.rate.cpu) : '–'} | ` +
+        `${result.rate?.maintenance ? result.rate.maintenance.join(', ') || 'none' : '–'} | ` +
         `${fixed(result.loadAverage.before, 1)} → ${fixed(result.loadAverage.after, 1)} |`,
     );
   }
@@ -254,6 +255,8 @@ export function renderMarkdown(report: RunReport): string {
     ...writesTable(report),
     '',
     '## Per round',
+    '',
+    `From Herald's longest event-loop delay to PostgreSQL's maintenance (autovacuum, autoanalyze), the columns are about the load at ${report.options.rate} requests/s.`,
     '',
     ...roundsTable(report),
     '',

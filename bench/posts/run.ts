@@ -127,7 +127,7 @@ async function main() {
     const order = round % 2 === 1 ? targets : [...targets].reverse();
     for (const target of order) {
       log(`round ${round}/${load.rounds}, ${target.name}`);
-      const result = await measureTarget(target, round, { servers: { hello, herald }, postmaster, options: load });
+      const result = await measureTarget(target, round, { servers: { hello, herald }, postmaster, db: db!, options: load });
       const c = result.concurrency.load;
       const r = result.rate?.load;
       log(
