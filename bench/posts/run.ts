@@ -118,7 +118,7 @@ async function main() {
 
   log('starting Herald and the hello-world server');
   const hello = await startHello();
-  herald = await startHerald(database.databaseUrl, options.logLevel, options.cpuProfileDir);
+  herald = await startHerald(database.databaseUrl, options.logLevel, options.cpuProfileDir, options.heraldNodeFlags);
   const writers = await signUpWriters(herald.url, load.writers);
   const targets = TARGETS.map((name) => makeTarget(name, { ...pools, writers }));
 
@@ -151,6 +151,7 @@ async function main() {
     postgres: { version: settings[0]!.version, sharedBuffers: settings[0]!.shared_buffers },
     dataset: { ...dataset, load: timings, distribution, checkAfterLoad, checkAtEnd },
     options: load,
+    herald: { logLevel: options.logLevel, nodeFlags: options.heraldNodeFlags },
     summaries: summarize(results, load),
     results,
   };

@@ -15,7 +15,7 @@ const HELLO_ENTRY = new URL('./hello.ts', import.meta.url).pathname;
  * a deployment where the notifier and analytics run elsewhere): the API's own read and write
  * paths. Rate limits out of reach and an admin password of the run's own (`bench/auth.ts`).
  */
-export async function startHerald(databaseUrl: string, logLevel: string, cpuProfileDir?: string): Promise<ServerProcess & { adminPassword: string }> {
+export async function startHerald(databaseUrl: string, logLevel: string, cpuProfileDir?: string, nodeFlags: string[] = []): Promise<ServerProcess & { adminPassword: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'herald-bench-posts-api-'));
   await chmod(dataDir, 0o755);
   const port = await findFreePort();
@@ -37,7 +37,7 @@ export async function startHerald(databaseUrl: string, logLevel: string, cpuProf
       SHUTDOWN_TIMEOUT_MS: '5000',
     },
     readyPath: '/health/ready',
-    ...(cpuProfileDir ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] } : {}),
+    nodeFlags: [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])],
   }).catch(async (error) => {
     await rm(dataDir, { recursive: true, force: true });
     throw error;
