@@ -11,14 +11,19 @@ async function startWithConsumers(t: Parameters<typeof startTestHerald>[0], env:
   return herald;
 }
 
-/** Waits until every consumer group (notifier, analytics, fanout, media) has handled everything in the topics. */
+/**
+ * Waits until every consumer group (the four consumer apps, and the images feature's api-images)
+ * has handled everything in the topics.
+ */
 async function consumersCaughtUp(herald: TestHerald) {
   await eventually(async () => {
     const { rows: pending } = await herald.pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
     if (pending[0].n > 0) return false;
     const lag = (await herald.request({ method: 'GET', url: '/api/v1/analytics/consumer-lag' })).json();
     // Pending rows are checked first (the outbox table, not the publisher's last report), then lag.
-    return lag.groups.length === 4 && lag.groups.every((g: { lag: number }) => g.lag === 0);
+    const groups = new Set(lag.groups.map((g: { group: string }) => g.group.slice(herald.topicPrefix.length)));
+    const all = ['notifier', 'analytics', 'fanout', 'media', 'api-images'].every((name) => groups.has(name));
+    return all && lag.groups.every((g: { lag: number }) => g.lag === 0);
   }, 30_000, 200);
 }
 

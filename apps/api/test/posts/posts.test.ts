@@ -174,12 +174,13 @@ t.test('a page of posts is one query whatever its size; image posts add one look
     const imagePost = await create(author, { content: `picture ${i}`, image: { content_type: 'image/png', size_bytes: 100, md5: '1B2M2Y8AsgTpgAmY7PhCfg==' } });
     t.equal(imagePost.statusCode, 201, imagePost.body);
   }
-  // Counts the statements the API sends for listings and image lookups, by their prepared names.
+  // Counts the statements the API sends for listings and image lookups, by their prepared names;
+  // not the view counts' flush, which runs on a timer of its own whatever is being read.
   const sent: string[] = [];
   const query = herald.pool.query.bind(herald.pool);
   herald.pool.query = ((config: unknown, ...rest: unknown[]) => {
     const name = (config as { name?: string } | null)?.name;
-    if (name && (name.startsWith('posts-') || name.startsWith('post-images'))) sent.push(name);
+    if (name && name !== 'posts-add-views' && (name.startsWith('posts-') || name.startsWith('post-images'))) sent.push(name);
     return (query as (...args: unknown[]) => unknown)(config, ...rest);
   }) as typeof herald.pool.query;
   t.teardown(() => {
