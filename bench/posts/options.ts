@@ -24,7 +24,8 @@ Load:
   --cursors N           cursors of deeper pages of sort=comments, each request takes one at random (default 1000)
   --log-level LEVEL     Herald's LOG_LEVEL (default warn: no per-request logging)
   --out DIR             where results go (default bench/results)
-  --node-flags FLAGS    extra Node flags for Herald, space-separated (e.g. "--max-semi-space-size=64"),
+  --node-flags=FLAGS    extra Node flags for Herald, space-separated (e.g. --node-flags="--max-semi-space-size=64";
+                        with "=", as the value starts with dashes),
                         to compare a runtime setting against a run without it
   --cpu-prof DIR        run Herald with node --cpu-prof into DIR and print its busiest functions
                         at the end (profiling slows it: figures of such a run are not comparable)
