@@ -17,5 +17,6 @@ RUN mkdir -p /var/lib/herald && chown node:node /var/lib/herald
 USER node
 EXPOSE 3000
 # Exec form: SIGTERM reaches node directly, so requests drain, the publisher flushes and
-# consumers commit what they handled before the process exits.
-CMD ["node", "--import", "tsx", "--conditions=@herald/source", "apps/api/src/main.ts"]
+# consumers commit what they handled before the process exits. --no-memory-reducer: as in
+# `npm start` (see the README's "Node's memory reducer").
+CMD ["node", "--no-memory-reducer", "--import", "tsx", "--conditions=@herald/source", "apps/api/src/main.ts"]

@@ -15,7 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../apps/api/src
 import { migrateUp } from '../../apps/api/src/db/migrate.js';
 import { machineInfo } from '../publish/report.js';
 import { findPostmaster } from '../write/cpu.js';
-import { killAllProcessesSync, stopAllProcesses, type ServerProcess } from '../write/processes.js';
+import { HERALD_NODE_FLAGS, killAllProcessesSync, stopAllProcesses, type ServerProcess } from '../write/processes.js';
 import { checkDataset, describeDistribution, loadDataset } from './dataset.js';
 import { measureTarget, type TargetResult } from './measure.js';
 import { parseOptions, USAGE, type RunOptions } from './options.js';
@@ -151,7 +151,7 @@ async function main() {
     postgres: { version: settings[0]!.version, sharedBuffers: settings[0]!.shared_buffers },
     dataset: { ...dataset, load: timings, distribution, checkAfterLoad, checkAtEnd },
     options: load,
-    herald: { logLevel: options.logLevel, nodeFlags: options.heraldNodeFlags },
+    herald: { logLevel: options.logLevel, nodeFlags: [...HERALD_NODE_FLAGS, ...options.heraldNodeFlags] },
     summaries: summarize(results, load),
     results,
   };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '@herald/stack';
 import { benchAuth, signIn } from '../auth.js';
-import { startNodeServer, type ServerProcess } from '../write/processes.js';
+import { HERALD_NODE_FLAGS, startNodeServer, type ServerProcess } from '../write/processes.js';
 
 const HERALD_ENTRY = 'apps/api/src/main.ts';
 const HELLO_ENTRY = new URL('./hello.ts', import.meta.url).pathname;
@@ -37,7 +37,7 @@ export async function startHerald(databaseUrl: string, logLevel: string, cpuProf
       SHUTDOWN_TIMEOUT_MS: '5000',
     },
     readyPath: '/health/ready',
-    nodeFlags: [...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])],
+    nodeFlags: [...HERALD_NODE_FLAGS, ...nodeFlags, ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : [])],
   }).catch(async (error) => {
     await rm(dataDir, { recursive: true, force: true });
     throw error;

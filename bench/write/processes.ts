@@ -17,6 +17,8 @@ const TAIL_LINES = 40;
 
 /** The Node flags Herald's own scripts use (tsx, the source condition). */
 export const NODE_FLAGS = ['--import', 'tsx', '--conditions=@herald/source'];
+/** The flags `npm start` (and the Dockerfile) adds for Herald's API process. */
+export const HERALD_NODE_FLAGS = ['--no-memory-reducer'];
 const EXIT_WITH_PARENT = new URL('./exit-with-parent.js', import.meta.url).pathname;
 
 export interface Spawned {

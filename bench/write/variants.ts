@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findFreePort } from '@herald/stack';
 import { benchAuth, signIn } from '../auth.js';
-import { startNodeServer, type ServerProcess } from './processes.js';
+import { HERALD_NODE_FLAGS, startNodeServer, type ServerProcess } from './processes.js';
 
 export const VARIANTS = ['herald-embedded', 'herald-embedded-api', 'herald-kafka', 'minimal-prepared', 'minimal-4-statements', 'pgbench'] as const;
 export type VariantName = (typeof VARIANTS)[number];
@@ -97,7 +97,7 @@ async function startHerald(variant: HeraldVariant, settings: ServerSettings): Pr
     port,
     env,
     readyPath: '/health/ready',
-    nodeFlags: settings.nodeFlags,
+    nodeFlags: [...HERALD_NODE_FLAGS, ...(settings.nodeFlags ?? [])],
   }).catch(async (error) => {
     await rm(dataDir, { recursive: true, force: true });
     throw error;

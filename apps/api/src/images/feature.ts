@@ -37,7 +37,7 @@ export const imagesFeature = defineFeature({
     const timer = setInterval(() => {
       sweeping ??= images
         .sweep()
-        .then((done) => (done.expired || done.announced) && app.log.info(done, 'image uploads swept'))
+        .then((done) => (done.expired || done.announced || done.removed || done.removalsFailed) && app.log.info(done, 'image uploads swept'))
         .catch((error) => app.log.warn({ err: error }, 'image upload sweep failed; next time'))
         .finally(() => (sweeping = undefined));
     }, platform.config.media.sweepIntervalMs);

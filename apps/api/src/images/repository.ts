@@ -131,3 +131,63 @@ export async function unsettledImages(db: Queryable, announcedBefore: Date, crea
   });
   return rows;
 }
+
+/** An upload whose objects are to go (see the image-objects-to-remove migration), as claimed for one attempt. */
+export interface ObjectRemoval {
+  post_id: string;
+  upload_id: string;
+  multipart_upload_id: string | null;
+  generation: number;
+  attempts: number;
+}
+
+/**
+ * Queues the objects of a verdict's upload when no post has that upload (its post was deleted
+ * while the worker converted it); nothing otherwise. Whether it queued.
+ */
+export async function queueRemovalIfOrphaned(db: Queryable, postId: string, uploadId: string, at: Date): Promise<boolean> {
+  const { rowCount } = await db.query({
+    name: 'image-removals-queue-orphan',
+    text: `INSERT INTO image_objects_to_remove (post_id, upload_id, queued_at, attempt_after)
+      SELECT $1, $2, $3, $3 WHERE NOT EXISTS (SELECT 1 FROM post_images WHERE post_id = $1 AND upload_id = $2)
+      ON CONFLICT (post_id, upload_id) DO UPDATE
+        SET queued_at = EXCLUDED.queued_at, generation = image_objects_to_remove.generation + 1, attempt_after = EXCLUDED.attempt_after`,
+    values: [postId, uploadId, at],
+  });
+  return (rowCount ?? 0) > 0;
+}
+
+/**
+ * Claims removals that are due (of one post, or any), oldest first. A claimed one is not due again
+ * for retryBaseMs x 2^(earlier attempts), at most retryMaxMs: while this instance works on it
+ * another instance's sweep leaves it alone, and should the attempt fail it waits that long.
+ */
+export async function claimRemovals(
+  db: Queryable,
+  options: { now: Date; retryBaseMs: number; retryMaxMs: number; limit: number; postId?: string },
+): Promise<ObjectRemoval[]> {
+  const { rows } = await db.query<ObjectRemoval>({
+    name: options.postId === undefined ? 'image-removals-claim' : 'image-removals-claim-post',
+    text: `UPDATE image_objects_to_remove r
+      SET attempt_after = $1::timestamptz + least($2::float8 * power(2, least(r.attempts, 30)), $3::float8) * interval '1 millisecond',
+        attempts = r.attempts + 1
+      FROM (
+        SELECT post_id, upload_id FROM image_objects_to_remove
+        WHERE attempt_after <= $1 ${options.postId === undefined ? '' : 'AND post_id = $5'}
+        ORDER BY attempt_after LIMIT $4 FOR UPDATE SKIP LOCKED
+      ) due
+      WHERE r.post_id = due.post_id AND r.upload_id = due.upload_id
+      RETURNING r.post_id, r.upload_id, r.multipart_upload_id, r.generation, r.attempts`,
+    values: [options.now, options.retryBaseMs, options.retryMaxMs, options.limit, ...(options.postId === undefined ? [] : [options.postId])],
+  });
+  return rows;
+}
+
+/** Drops a removal once its objects are gone, unless it was queued again since it was claimed. */
+export async function finishRemoval(db: Queryable, removal: ObjectRemoval): Promise<void> {
+  await db.query({
+    name: 'image-removals-finish',
+    text: 'DELETE FROM image_objects_to_remove WHERE post_id = $1 AND upload_id = $2 AND generation = $3',
+    values: [removal.post_id, removal.upload_id, removal.generation],
+  });
+}

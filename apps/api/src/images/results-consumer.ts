@@ -8,10 +8,13 @@ import type { ImageService } from './service.js';
 export const IMAGE_RESULTS_GROUP = 'api-images';
 
 /**
- * Applies PostImageReady / PostImageRejected to the post's image. Idempotent: a verdict changes
- * the row only for the current upload while it is pending, so redeliveries and verdicts about a
- * replaced upload change nothing. Started in the background: until the topics exist (or while the
- * broker is away) it tries again, and verdicts wait in the topic meanwhile.
+ * Applies PostImageReady / PostImageRejected to the post's image, and on PostDeleted removes the
+ * deleted image's objects from storage. Idempotent: a verdict changes the row only for the current
+ * upload while it is pending, so redeliveries and verdicts about a replaced upload change nothing
+ * (a verdict about an upload whose post is gone has its objects removed); a removal happens once
+ * (its queued row goes with it), and one that fails is left to the sweep rather than retried
+ * here, so that storage being away holds up no verdict. Started in the background: until the
+ * topics exist (or while the broker is away) it tries again, and verdicts wait in the topic.
  */
 export function startImageResults({
   transport,
@@ -35,9 +38,15 @@ export function startImageResults({
           {
             name: IMAGE_RESULTS_GROUP,
             topics: ['posts'],
-            eventTypes: ['PostImageReady', 'PostImageRejected'],
+            eventTypes: ['PostImageReady', 'PostImageRejected', 'PostDeleted'],
             handle: async (event) => {
-              await images.applyResult(event);
+              if (event.type !== 'PostDeleted') {
+                await images.applyResult(event);
+                return;
+              }
+              // The delete queued its image's objects; remove them now rather than at the next sweep.
+              const { failed } = await images.removeObjects({ postId: event.subject });
+              if (failed > 0) log.warn({ postId: event.subject, failed }, 'objects of a deleted post not removed yet (storage unavailable?); the sweep tries again');
             },
             // The database away is an outage to wait out, not a reason to drop a verdict.
             isTransient: isTransientDatabaseError,

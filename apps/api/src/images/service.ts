@@ -1,4 +1,5 @@
 import { createEvent, type HeraldEvent } from '@herald/event-schemas';
+import { imageKey, rejectionKey, uploadKey } from '@herald/media';
 import type { Pool, PoolClient } from '../db/pool.js';
 import { HttpProblem, notFound } from '../errors.js';
 import { uuidv7 } from '../lib/uuid-v7.js';
@@ -24,7 +25,12 @@ export interface ImageSettings {
 }
 
 /** Key of an upload's original: `uploads/<postId>/<uploadId>`. */
-export const objectKeyOf = (postId: string, uploadId: string) => `uploads/${postId}/${uploadId}`;
+export const objectKeyOf = (postId: string, uploadId: string) => uploadKey({ postId, uploadId });
+
+/** Removals claimed at a time; a failed one waits 2 s, then twice as long after each failure, up to 15 minutes. */
+const REMOVALS_PER_CLAIM = 100;
+const REMOVAL_RETRY_BASE_MS = 2_000;
+const REMOVAL_RETRY_MAX_MS = 15 * 60_000;
 
 export interface ImageService {
   /** Records a declared image for a post being created, in the post's transaction. */
@@ -44,10 +50,15 @@ export interface ImageService {
   complete(postId: string): Promise<void>;
   /** Applies a worker result (PostImageReady / PostImageRejected): only to the current upload, only while pending. */
   applyResult(event: HeraldEvent): Promise<boolean>;
-  /** Drops what storage holds of an image whose post is gone: an open multipart upload, the original, the converted JPEG. */
-  discard(row: ImageRow): Promise<void>;
-  /** Abandons expired uploads and re-announces uploads whose result never came. */
-  sweep(now?: Date): Promise<{ expired: number; announced: number }>;
+  /**
+   * Removes what storage holds of uploads no post has any more (queued in the database when their
+   * image went: see the image-objects-to-remove migration), of one post or of any: an open
+   * multipart upload, the original, the converted JPEG, the worker's rejection note. A removal that
+   * fails (storage away) stays queued and is tried again later, each time after a longer wait.
+   */
+  removeObjects(options?: { postId?: string; now?: Date }): Promise<{ removed: number; failed: number }>;
+  /** Abandons expired uploads, re-announces uploads whose result never came, removes what is due to go. */
+  sweep(now?: Date): Promise<{ expired: number; announced: number; removed: number; removalsFailed: number }>;
 }
 
 const partCountOf = (size: number, partSize: number) => Math.max(1, Math.ceil(size / partSize));
@@ -70,6 +81,33 @@ export function createImageService({
     new HttpProblem('HERALD_IMAGE_NOT_PENDING', `the image of post ${row.post_id} is ${row.status}; it takes no upload`);
   const urlSeconds = (row: ImageRow, now: Date) =>
     Math.max(1, Math.min(settings.uploadUrlTtlSeconds, Math.floor((row.expires_at.getTime() - now.getTime()) / 1000)));
+
+  async function removeObjects({ postId, now = new Date() }: { postId?: string; now?: Date } = {}) {
+    let removed = 0;
+    let failed = 0;
+    for (;;) {
+      const claimed = await repository.claimRemovals(pool, {
+        now,
+        retryBaseMs: REMOVAL_RETRY_BASE_MS,
+        retryMaxMs: REMOVAL_RETRY_MAX_MS,
+        limit: REMOVALS_PER_CLAIM,
+        ...(postId === undefined ? {} : { postId }),
+      });
+      for (const removal of claimed) {
+        const ref = { postId: removal.post_id, uploadId: removal.upload_id };
+        try {
+          if (removal.multipart_upload_id) await storage.abortMultipart(uploadKey(ref), removal.multipart_upload_id);
+          // Removing an object that is not there succeeds: whatever of these exists goes.
+          for (const key of [uploadKey(ref), imageKey(ref), rejectionKey(ref)]) await storage.remove(key);
+          await repository.finishRemoval(pool, removal);
+          removed++;
+        } catch {
+          failed++; // stays queued: due again after its (growing) wait
+        }
+      }
+      if (claimed.length < REMOVALS_PER_CLAIM || failed > 0) return { removed, failed };
+    }
+  }
 
   async function pendingRow(postId: string, now: Date): Promise<ImageRow> {
     const row = await repository.findImage(pool, postId);
@@ -249,22 +287,24 @@ export function createImageService({
 
     async applyResult(event) {
       const at = new Date(event.time);
+      let applied: boolean;
       if (event.type === 'PostImageReady') {
         const { post_id, upload_id, image_key, width, height } = event.data;
-        return repository.applyReady(pool, { postId: post_id, uploadId: upload_id, imageKey: image_key, width, height, at });
-      }
-      if (event.type === 'PostImageRejected') {
+        applied = await repository.applyReady(pool, { postId: post_id, uploadId: upload_id, imageKey: image_key, width, height, at });
+      } else if (event.type === 'PostImageRejected') {
         const { post_id, upload_id, reason_code, reason } = event.data;
-        return repository.applyRejected(pool, { postId: post_id, uploadId: upload_id, reasonCode: reason_code, reason, at });
+        applied = await repository.applyRejected(pool, { postId: post_id, uploadId: upload_id, reasonCode: reason_code, reason, at });
+      } else {
+        return false;
       }
-      return false;
+      // The worker may finish an upload whose post was deleted meanwhile: what it wrote goes too.
+      if (!applied && (await repository.queueRemovalIfOrphaned(pool, event.data.post_id, event.data.upload_id, new Date()))) {
+        await removeObjects({ postId: event.data.post_id });
+      }
+      return applied;
     },
 
-    async discard(row) {
-      if (row.multipart_upload_id) await storage.abortMultipart(row.object_key, row.multipart_upload_id);
-      await storage.remove(row.object_key);
-      if (row.image_key) await storage.remove(row.image_key);
-    },
+    removeObjects,
 
     async sweep(now = new Date()) {
       let expired = 0;
@@ -297,7 +337,8 @@ export function createImageService({
         const stored = await storage.stat(row.object_key);
         if (stored && (await announce(row, now))) announced++;
       }
-      return { expired, announced };
+      const removals = await removeObjects({ now });
+      return { expired, announced, removed: removals.removed, removalsFailed: removals.failed };
     },
   };
 }

@@ -232,7 +232,6 @@ export function createPostService({
     },
 
     async remove(id, ifMatch) {
-      const image = images ? await images.findRow(id) : undefined;
       await unitOfWork.run(async (client) => {
         const row = await repository.lockPost(client, id);
         if (!row) throw notFound('post', id);
@@ -250,8 +249,8 @@ export function createPostService({
         return { result: undefined, events: [event] };
       });
       views.forget(id);
-      // Its image's objects go too; should storage be away, they stay behind unreferenced.
-      if (image) await images!.discard(image).catch(() => {});
+      // Its image's objects are queued for removal by the delete itself (a trigger on post_images);
+      // the images feature removes them when it sees PostDeleted, or on its next sweep.
     },
 
     async addComment(author, postId, text) {

@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import {
   CLOUDEVENTS_STRUCTURED_CONTENT_TYPE,
@@ -7,7 +10,8 @@ import {
   topicName,
   type HeraldEvent,
 } from '@herald/event-schemas';
-import { createS3Client } from '@herald/notifier';
+import { createS3Client, startEmbeddedS3 } from '@herald/notifier';
+import { findFreePort } from '@herald/stack';
 import { eventually, onRealBroker, readTopic, startTestHerald, type TestHerald, type TestUser } from '../helpers/herald.js';
 import { specifyOwnership } from '../helpers/ownership.js';
 
@@ -203,16 +207,68 @@ await t.test('an upload that arrived without a completion call is announced by t
   t.ok((await imageRow(herald, created.id)).uploaded_at, 'marked as received');
 });
 
-await t.test('deleting a post deletes its image from storage', async (t) => {
+const queuedRemovals = async (herald: TestHerald, postId: string) =>
+  (await herald.pool.query<{ upload_id: string; attempts: number }>('SELECT upload_id, attempts FROM image_objects_to_remove WHERE post_id = $1', [postId])).rows;
+
+/** An image post whose original is stored and whose converted JPEG the worker (here: the test) has written. */
+async function storedImagePost(herald: TestHerald, author: TestUser) {
   const bytes = png(1024);
   const created = await createImagePost(herald, author, bytes);
-  t.equal((await postUpload(created.upload, bytes)).status, 204);
+  const stored = await postUpload(created.upload, bytes);
+  if (stored.status !== 204) throw new Error(`upload failed: ${stored.status} ${await stored.text()}`);
   const row = await imageRow(herald, created.id);
-  t.ok(await objectExists(herald, row.object_key));
-  const deleted = await herald.request({ method: 'DELETE', url: `/api/v1/posts/${created.id}`, as: author.accessToken });
+  const converted = `images/${created.id}/${row.upload_id}/600x600.jpg`;
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+  await storageClient(herald).putObject(herald.media.bucket, converted, jpeg, jpeg.length, { 'Content-Type': 'image/jpeg' });
+  return { id: created.id, uploadId: row.upload_id as string, keys: [row.object_key as string, converted] };
+}
+
+const allGone = async (herald: TestHerald, keys: string[]) => (await Promise.all(keys.map((key) => objectExists(herald, key)))).every((exists) => !exists);
+
+await t.test('deleting a post deletes its image from storage: the original and the converted JPEG', async (t) => {
+  const post = await storedImagePost(herald, author);
+  for (const key of post.keys) t.ok(await objectExists(herald, key), `${key} is stored`);
+  const deleted = await herald.request({ method: 'DELETE', url: `/api/v1/posts/${post.id}`, as: author.accessToken });
   t.equal(deleted.statusCode, 204);
-  t.notOk(await objectExists(herald, row.object_key), 'the original is gone');
-  t.notOk(await imageRow(herald, created.id), 'and its row');
+  t.notOk(await imageRow(herald, post.id), 'the image row went with the post');
+  t.ok(await eventually(() => allGone(herald, post.keys), 15_000), 'its objects are removed');
+  t.same(await eventually(async () => ((await queuedRemovals(herald, post.id)).length === 0 ? [] : undefined)), [], 'and nothing is left queued');
+});
+
+await t.test("deleting a blog deletes the images of the blog's posts", async (t) => {
+  const blog = await herald.request({ method: 'POST', url: '/api/v1/blogs', as: author.accessToken, body: { name: 'Gallery', slug: `gallery-${Date.now()}` } });
+  t.equal(blog.statusCode, 201, blog.body);
+  const bytes = png(1024);
+  const image = { content_type: 'image/png', size_bytes: bytes.length, md5: md5Of(bytes) };
+  const created = await herald.request({ method: 'POST', url: `/api/v1/blogs/${blog.json().id}/posts`, as: author.accessToken, body: { content: 'in the gallery', image } });
+  t.equal(created.statusCode, 201, created.body);
+  t.equal((await postUpload(created.json().upload, bytes)).status, 204);
+  const row = await imageRow(herald, created.json().id);
+  t.ok(await objectExists(herald, row.object_key));
+  const deleted = await herald.request({ method: 'DELETE', url: `/api/v1/blogs/${blog.json().id}`, as: author.accessToken });
+  t.equal(deleted.statusCode, 204, deleted.body);
+  t.ok(await eventually(() => allGone(herald, [row.object_key]), 15_000), "the post's original is removed with the blog");
+});
+
+await t.test('a verdict about an upload whose post was deleted meanwhile: what the worker wrote is removed too', async (t) => {
+  const post = await storedImagePost(herald, author);
+  const deleted = await herald.request({ method: 'DELETE', url: `/api/v1/posts/${post.id}`, as: author.accessToken });
+  t.equal(deleted.statusCode, 204);
+  t.ok(await eventually(() => allGone(herald, post.keys), 15_000), 'removed after the delete');
+  // The worker was still converting: it writes the JPEG again, then publishes its verdict.
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
+  await storageClient(herald).putObject(herald.media.bucket, post.keys[1]!, jpeg, jpeg.length, { 'Content-Type': 'image/jpeg' });
+  await publishVerdict(
+    herald,
+    createEvent({
+      type: 'PostImageReady',
+      subject: post.id,
+      source: '/herald/media',
+      data: { post_id: post.id, author_id: author.id, upload_id: post.uploadId, image_key: post.keys[1]!, width: 600, height: 600, source_width: 64, source_height: 64, source_type: 'image/png', size_bytes: 1024 },
+    }),
+  );
+  t.ok(await eventually(() => allGone(herald, [post.keys[1]!]), 15_000), 'the late JPEG is removed');
+  t.same(await eventually(async () => ((await queuedRemovals(herald, post.id)).length === 0 ? [] : undefined)), [], 'nothing left queued');
 });
 
 await t.test("a post written into the author's blog may carry an image; posts created with a new blog may not", async (t) => {
@@ -331,4 +387,37 @@ t.test('object storage away: the upload endpoints answer 503 with Retry-After', 
   t.match(started.headers['content-type'], /^application\/problem\+json/);
   const completed = await herald.request({ method: 'POST', url: `/api/v1/posts/${created.id}/image/complete`, as: author.accessToken });
   t.equal(completed.statusCode, 503, completed.body);
+});
+
+t.test('object storage away when a post is deleted: the delete succeeds, and its objects go once storage is back', async (t) => {
+  // Storage of this test's own, stopped and started again on the same port and folder.
+  const directory = await mkdtemp(join(tmpdir(), 'herald-media-outage-'));
+  t.teardown(() => rm(directory, { recursive: true, force: true }));
+  const port = await findFreePort();
+  let storage = await startEmbeddedS3({ directory, port });
+  t.teardown(() => storage.close());
+  const herald = await startTestHerald(t, {
+    S3_ENDPOINT: storage.endpoint,
+    S3_ACCESS_KEY: storage.accessKey,
+    S3_SECRET_KEY: storage.secretKey,
+    MEDIA_NOTIFICATION_ARN: '',
+    MEDIA_SWEEP_INTERVAL_MS: '200',
+  });
+  const author = await herald.signUp();
+  const post = await storedImagePost(herald, author);
+  for (const key of post.keys) t.ok(await objectExists(herald, key), `${key} is stored`);
+
+  await storage.close();
+  const deleted = await herald.request({ method: 'DELETE', url: `/api/v1/posts/${post.id}`, as: author.accessToken });
+  t.equal(deleted.statusCode, 204, 'the delete does not wait for storage');
+  t.equal((await herald.request({ method: 'GET', url: `/api/v1/posts/${post.id}`, as: 'anonymous' })).statusCode, 404);
+  const failed = await eventually(async () => {
+    const [queued] = await queuedRemovals(herald, post.id);
+    return queued && queued.attempts >= 2 ? queued : undefined;
+  }, 20_000);
+  t.match(failed, { upload_id: post.uploadId }, 'the removal stays queued while storage is away, and is tried again');
+
+  storage = await startEmbeddedS3({ directory, port });
+  t.ok(await eventually(() => allGone(herald, post.keys), 30_000), 'once storage is back the objects are removed');
+  t.same(await queuedRemovals(herald, post.id), [], 'and the removal is done');
 });
