@@ -211,7 +211,7 @@ const queuedRemovals = async (herald: TestHerald, postId: string) =>
   (await herald.pool.query<{ upload_id: string; attempts: number }>('SELECT upload_id, attempts FROM image_objects_to_remove WHERE post_id = $1', [postId])).rows;
 
 /** An image post whose original is stored and whose converted JPEG the worker (here: the test) has written. */
-async function storedImagePost(herald: TestHerald, author: TestUser) {
+async function storedImagePost(herald: TestHerald, author: TestUser, storage = storageClient(herald)) {
   const bytes = png(1024);
   const created = await createImagePost(herald, author, bytes);
   const stored = await postUpload(created.upload, bytes);
@@ -219,7 +219,7 @@ async function storedImagePost(herald: TestHerald, author: TestUser) {
   const row = await imageRow(herald, created.id);
   const converted = `images/${created.id}/${row.upload_id}/600x600.jpg`;
   const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
-  await storageClient(herald).putObject(herald.media.bucket, converted, jpeg, jpeg.length, { 'Content-Type': 'image/jpeg' });
+  await storage.putObject(herald.media.bucket, converted, jpeg, jpeg.length, { 'Content-Type': 'image/jpeg' });
   return { id: created.id, uploadId: row.upload_id as string, keys: [row.object_key as string, converted] };
 }
 
@@ -404,7 +404,7 @@ t.test('object storage away when a post is deleted: the delete succeeds, and its
     MEDIA_SWEEP_INTERVAL_MS: '200',
   });
   const author = await herald.signUp();
-  const post = await storedImagePost(herald, author);
+  const post = await storedImagePost(herald, author, createS3Client({ endpoint: storage.endpoint, accessKey: storage.accessKey, secretKey: storage.secretKey }));
   for (const key of post.keys) t.ok(await objectExists(herald, key), `${key} is stored`);
 
   await storage.close();
