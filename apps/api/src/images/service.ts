@@ -24,9 +24,6 @@ export interface ImageSettings {
   rescanAfterSeconds: number;
 }
 
-/** Key of an upload's original: `uploads/<postId>/<uploadId>`. */
-export const objectKeyOf = (postId: string, uploadId: string) => uploadKey({ postId, uploadId });
-
 /** Removals claimed at a time; a failed one waits 2 s, then twice as long after each failure, up to 15 minutes. */
 const REMOVALS_PER_CLAIM = 100;
 const REMOVAL_RETRY_BASE_MS = 2_000;
@@ -196,7 +193,7 @@ export function createImageService({
         contentType: image.content_type,
         sizeBytes: image.size_bytes,
         expectedMd5: image.md5,
-        objectKey: objectKeyOf(postId, uploadId),
+        objectKey: uploadKey({ postId, uploadId }),
         expiresAt: new Date(at.getTime() + settings.uploadExpirySeconds * 1000),
         createdAt: at,
       });
