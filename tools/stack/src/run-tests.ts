@@ -11,7 +11,7 @@ import { repoRoot } from './paths.js';
 import { findFreePort } from './ports.js';
 import { ownedTempDir } from './service.js';
 import { STACK_ENV_VARS, startStack } from './stack.js';
-import { countTap, createTapCounter, summaryLine, type TapCounts } from './tap-summary.js';
+import { countTap, createTapCounter, failureLines, summaryLine, type TapCounts } from './tap-summary.js';
 import { ensureTapBuilt } from './tap-build.js';
 
 type Cleanup = { name: string; run: () => Promise<void> };
@@ -160,6 +160,7 @@ async function main(argv: string[]): Promise<number> {
   if (code !== 0 && counts.failed === 0) {
     console.log(`# tap exited with code ${code}${counts.bailedOut ? ' (bailed out)' : ''} without a failing test point`);
   }
+  for (const line of failureLines(counts)) console.log(line);
   console.log(summaryLine(counts));
   return code;
 }
@@ -169,7 +170,7 @@ main(process.argv.slice(2)).then(
   async (error: unknown) => {
     console.error(error instanceof Error ? (error.stack ?? error.message) : error);
     await runCleanups();
-    console.log(summaryLine({ passed: 0, failed: 0, skipped: 0, bailedOut: false }));
+    console.log(summaryLine({ passed: 0, failed: 0, skipped: 0 }));
     process.exit(1);
   },
 );

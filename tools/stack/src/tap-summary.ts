@@ -6,12 +6,21 @@ export interface TapCounts {
   /** Skipped and todo test points. */
   skipped: number;
   bailedOut: boolean;
+  /** Each failed point as its path: file > subtest > ... > assertion. */
+  failures: string[];
 }
 
 interface Level {
+  name: string | undefined;
   points: number;
   failures: number;
   parent: Level | undefined;
+}
+
+function pathOf(level: Level, name: string): string {
+  const names = [name || '(unnamed)'];
+  for (let l: Level | undefined = level; l; l = l.parent) if (l.name) names.unshift(l.name);
+  return names.join(' > ');
 }
 
 function bump(level: Level, failed: boolean): void {
@@ -34,7 +43,7 @@ function bump(level: Level, failed: boolean): void {
 function attach(parser: Parser, level: Level, counts: TapCounts): void {
   let pending: { name: string; level: Level } | undefined;
   parser.on('child', (child: Parser) => {
-    pending = { name: child.name, level: { points: 0, failures: 0, parent: level } };
+    pending = { name: child.name, level: { name: child.name, points: 0, failures: 0, parent: level } };
     attach(child, pending.level, counts);
   });
   parser.on('assert', (result: Result) => {
@@ -45,6 +54,7 @@ function attach(parser: Parser, level: Level, counts: TapCounts): void {
     if (sub && sub.points > 0) {
       if (!result.ok && !result.todo && !result.skip && sub.failures === 0) {
         counts.failed++;
+        counts.failures.push(pathOf(level, result.name));
         bump(level, true);
       }
       return;
@@ -57,6 +67,7 @@ function attach(parser: Parser, level: Level, counts: TapCounts): void {
       bump(level, false);
     } else {
       counts.failed++;
+      counts.failures.push(pathOf(level, result.name));
       bump(level, true);
     }
   });
@@ -67,9 +78,9 @@ function attach(parser: Parser, level: Level, counts: TapCounts): void {
 
 /** A writable TAP parser; `counts` is final once `done` resolves. */
 export function createTapCounter(): { parser: Parser; counts: TapCounts; done: Promise<TapCounts> } {
-  const counts: TapCounts = { passed: 0, failed: 0, skipped: 0, bailedOut: false };
+  const counts: TapCounts = { passed: 0, failed: 0, skipped: 0, bailedOut: false, failures: [] };
   const parser = new Parser();
-  attach(parser, { points: 0, failures: 0, parent: undefined }, counts);
+  attach(parser, { name: undefined, points: 0, failures: 0, parent: undefined }, counts);
   const done = new Promise<TapCounts>((resolve) => parser.on('complete', () => resolve(counts)));
   return { parser, counts, done };
 }
@@ -80,6 +91,14 @@ export async function countTap(tap: string): Promise<TapCounts> {
   return done;
 }
 
-export function summaryLine(counts: TapCounts): string {
+/**
+ * One line per failed point, printed before the summary so that the tail of a long run says
+ * what failed (CI keeps only the tail of its output).
+ */
+export function failureLines(counts: TapCounts): string[] {
+  return counts.failures.map((path) => `# failed: ${path}`);
+}
+
+export function summaryLine(counts: Pick<TapCounts, 'passed' | 'failed' | 'skipped'>): string {
   return `${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`;
 }

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { countTap, summaryLine } from '../src/tap-summary.js';
+import { countTap, failureLines, summaryLine } from '../src/tap-summary.js';
 
 // Shapes of TAP that tap 21's runner really emits: files as subtests, nested
 // subtests, buffered `{ }` subtests from parallel jobs, skip/todo, crashes.
@@ -41,18 +41,25 @@ ok 3 - buffered.test.ts {
 t.test('counts leaf test points across nesting levels', async (t) => {
   const counts = await countTap(RUN);
   // 4 + 1 + 2 passes; the failed assertion and the crashed file; skip + todo
-  t.same(counts, { passed: 7, failed: 2, skipped: 2, bailedOut: false });
+  t.same(counts, {
+    passed: 7,
+    failed: 2,
+    skipped: 2,
+    bailedOut: false,
+    failures: ['a.test.ts > outer > deliberate failure', 'crash.test.ts'],
+  });
   t.equal(summaryLine(counts), '7 passed, 2 failed, 2 skipped');
+  t.same(failureLines(counts), ['# failed: a.test.ts > outer > deliberate failure', '# failed: crash.test.ts']);
 });
 
 t.test('a file that fails before any assertion counts as one failure', async (t) => {
   const counts = await countTap(`TAP version 14\n1..1\n# Subtest: broken.test.ts\nnot ok 1 - broken.test.ts\n  ---\n  exitCode: 1\n  ...\n`);
-  t.same(counts, { passed: 0, failed: 1, skipped: 0, bailedOut: false });
+  t.same(counts, { passed: 0, failed: 1, skipped: 0, bailedOut: false, failures: ['broken.test.ts'] });
 });
 
 t.test('a skipped file counts as skipped, not passed', async (t) => {
   const counts = await countTap(`TAP version 14\n1..1\n# Subtest: s.test.ts\n    1..0 # no stack\nok 1 - s.test.ts # SKIP no stack\n`);
-  t.same(counts, { passed: 0, failed: 0, skipped: 1, bailedOut: false });
+  t.same(counts, { passed: 0, failed: 0, skipped: 1, bailedOut: false, failures: [] });
 });
 
 t.test('a subtest cut off by its file dying does not swallow the next point', async (t) => {
@@ -66,7 +73,13 @@ t.test('a subtest cut off by its file dying does not swallow the next point', as
     1..2
 not ok 1 - f.test.ts
 `);
-  t.same(counts, { passed: 1, failed: 2, skipped: 0, bailedOut: false });
+  t.same(counts, {
+    passed: 1,
+    failed: 2,
+    skipped: 0,
+    bailedOut: false,
+    failures: ['f.test.ts > slow > test unfinished', 'f.test.ts > child test left in queue: next'],
+  });
 });
 
 t.test('bail out is reported', async (t) => {
@@ -76,5 +89,5 @@ t.test('bail out is reported', async (t) => {
 });
 
 t.test('empty input counts nothing', async (t) => {
-  t.same(await countTap(''), { passed: 0, failed: 0, skipped: 0, bailedOut: false });
+  t.same(await countTap(''), { passed: 0, failed: 0, skipped: 0, bailedOut: false, failures: [] });
 });
