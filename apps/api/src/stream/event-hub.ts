@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseEvent, type HeraldEvent } from '@herald/event-schemas';
 import type { EventConsumer, EventTransport } from '@herald/event-transport';
+import { RingBuffer } from '../lib/ring-buffer.js';
 
 export interface HubLogger {
   info(obj: object, msg?: string): void;
@@ -38,13 +39,12 @@ export interface EventHubOptions {
  */
 export function createEventHub(options: EventHubOptions): EventHub {
   const listeners = new Set<HubListener>();
-  const recent: HeraldEvent[] = [];
+  const recent = new RingBuffer<HeraldEvent>(options.recentCapacity);
   let consumer: EventConsumer | undefined;
   let sinceYield = 0;
 
   function receive(event: HeraldEvent) {
     recent.push(event);
-    if (recent.length > options.recentCapacity) recent.splice(0, recent.length - options.recentCapacity);
     for (const listener of listeners) listener(event);
   }
 
@@ -73,7 +73,7 @@ export function createEventHub(options: EventHubOptions): EventHub {
     },
     attach(listener) {
       listeners.add(listener);
-      return { recent: recent.slice(), detach: () => listeners.delete(listener) };
+      return { recent: recent.toArray(), detach: () => listeners.delete(listener) };
     },
     listenerCount: () => listeners.size,
     async stop() {
