@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
 import { silentLogger } from '../internal/silent-logger.js';
+import { dropKafkajsUnthrottledTimerWarning } from './negative-timeout-warning.js';
 import type { TransportLogger } from '../types.js';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
@@ -53,6 +54,7 @@ export function createKafkaClient(
   retry: RetryOptions,
   logger: TransportLogger = silentLogger,
 ): Kafka {
+  dropKafkajsUnthrottledTimerWarning();
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
