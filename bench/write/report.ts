@@ -158,15 +158,21 @@ export function computeChecks(results: VariantResult[], summaries: VariantSummar
   const minimal = find('minimal-prepared');
   const writesOf = (result: VariantResult) => result.writes.load.requestsPerSecond;
 
-  for (const [variant, transport] of [['herald-embedded', 'embedded'], ['herald-embedded-api', null], ['herald-kafka', 'Kafka']] as const) {
+  const heraldVariants = [
+    ['herald-embedded', 'embedded', true],
+    ['herald-embedded-api', 'embedded', false],
+    ['herald-kafka', 'Kafka', true],
+    ['herald-kafka-api', 'Kafka', false],
+  ] as const;
+  for (const [variant, transport, consumers] of heraldVariants) {
     const herald = find(variant);
     if (!herald || !minimal) continue;
-    if (transport === null) {
-      // A′, next to A: the API's own write path, the consumers running elsewhere. Its drain is the
-      // outbox's alone and it has no pipeline rate: the write rate is its one ratio.
+    if (!consumers) {
+      // A′ and B′, next to A and B: the API's own write path, the consumers running elsewhere. Its
+      // drain is the outbox's alone and it has no pipeline rate: the write rate is its one ratio.
       const writes = ratio(herald.writes.requestsPerSecond, minimal.writes.requestsPerSecond);
       checks.push({
-        name: 'Herald API write path (consumers elsewhere) writes/s ÷ C',
+        name: `Herald API write path (${transport}, consumers elsewhere) writes/s ÷ C`,
         value: writes,
         perRound: roundRatios(variant, 'minimal-prepared', writesOf),
         target: `≥ ${WRITE_TARGET}`,
@@ -355,8 +361,8 @@ export function renderMarkdown(report: RunReport): string {
       'Drain times count from the end of the load: the outbox has no unpublished row; analytics has applied every ' +
       'published event; both consumer groups (notifier, analytics) are at lag 0, i.e. the backlog is drained. ' +
       '"Pipeline writes/s": events applied by analytics ÷ (load + drain).' +
-      (options.variants.includes('herald-embedded-api')
-        ? ' A′ runs no consumer (IN_PROCESS_CONSUMERS=false): its drain, and its CPU window, end when the outbox is empty.'
+      (options.variants.some((variant) => variant.endsWith('-api'))
+        ? ' A′ and B′ run no consumer (IN_PROCESS_CONSUMERS=false): their drain, and their CPU window, end when the outbox is empty.'
         : ''),
     '',
     ...writesTable(report),

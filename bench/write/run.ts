@@ -17,7 +17,7 @@ import { pgbenchVersion } from './pgbench.js';
 import { killAllProcessesSync, stopAllProcesses } from './processes.js';
 import { profileHerald, renderProfile } from './profile.js';
 import { computeChecks, renderMarkdown, summarize, type RunReport } from './report.js';
-import type { EventLogStore, VariantName } from './variants.js';
+import { onKafka, type EventLogStore, type VariantName } from './variants.js';
 
 let options: RunOptions;
 try {
@@ -130,7 +130,7 @@ async function main() {
   infra = await startInfrastructure();
   const postgres = await probePostgres();
   let eventLog: EventLogStore = { kind: 'embedded' };
-  if (options.dynamodb === 'local' && variants.includes('herald-kafka')) {
+  if (options.dynamodb === 'local' && variants.some(onKafka)) {
     log('starting DynamoDB Local');
     dynamoDb = await startDynamoDbLocal({ inMemory: true });
     eventLog = {

@@ -5,30 +5,32 @@ import { findFreePort } from '@herald/stack';
 import { benchAuth, signIn } from '../auth.js';
 import { HERALD_NODE_FLAGS, startNodeServer, type ServerProcess } from './processes.js';
 
-export const VARIANTS = ['herald-embedded', 'herald-embedded-api', 'herald-kafka', 'minimal-prepared', 'minimal-4-statements', 'pgbench'] as const;
+export const VARIANTS = ['herald-embedded', 'herald-embedded-api', 'herald-kafka', 'herald-kafka-api', 'minimal-prepared', 'minimal-4-statements', 'pgbench'] as const;
 export type VariantName = (typeof VARIANTS)[number];
 
 export const LABELS: Record<VariantName, string> = {
   'herald-embedded': 'A. Herald, embedded broker',
   'herald-embedded-api': 'A′. Herald, embedded broker, consumers not in the API process',
   'herald-kafka': 'B. Herald, Kafka',
+  'herald-kafka-api': 'B′. Herald, Kafka, consumers not in the API process',
   'minimal-prepared': 'C. minimal Fastify + pg, one prepared statement',
   'minimal-4-statements': 'C′. minimal, BEGIN + 2 INSERT + COMMIT (unnamed)',
   pgbench: 'D. pgbench, same statement, prepared',
 };
 
-type HeraldVariant = 'herald-embedded' | 'herald-embedded-api' | 'herald-kafka';
-export const isHerald = (variant: VariantName): variant is HeraldVariant =>
-  variant === 'herald-embedded' || variant === 'herald-embedded-api' || variant === 'herald-kafka';
+type HeraldVariant = 'herald-embedded' | 'herald-embedded-api' | 'herald-kafka' | 'herald-kafka-api';
+export const isHerald = (variant: VariantName): variant is HeraldVariant => variant.startsWith('herald-');
+/** Herald on Kafka (B, B′); the others on the embedded broker. */
+export const onKafka = (variant: VariantName): boolean => variant === 'herald-kafka' || variant === 'herald-kafka-api';
 
 /**
  * What a variant's writes are followed by before the measurement ends: nothing (the minimal
- * server, pgbench); the outbox emptied by the publisher (A′: no consumer runs); the whole pipeline,
- * outbox, notifier and analytics (A, B).
+ * server, pgbench); the outbox emptied by the publisher (A′, B′: no consumer runs); the whole
+ * pipeline, outbox, notifier and analytics (A, B).
  */
 export type Drain = 'none' | 'outbox' | 'consumers';
 export const drainOf = (variant: VariantName): Drain =>
-  !isHerald(variant) ? 'none' : variant === 'herald-embedded-api' ? 'outbox' : 'consumers';
+  !isHerald(variant) ? 'none' : variant.endsWith('-api') ? 'outbox' : 'consumers';
 
 /** The variants whose reads are measured: Herald (one transport is enough) and the minimal server. */
 export const measuresReads = (variant: VariantName) => variant === 'herald-embedded' || variant === 'minimal-prepared';
@@ -57,8 +59,8 @@ const MINIMAL_ENTRY = new URL('./minimal/server.ts', import.meta.url).pathname;
 
 /**
  * Herald as `npm start` runs it (`apps/api/src/main.ts`, in-process notifier and analytics on),
- * on this variant's fresh database; with `brokers`, against Kafka. herald-embedded-api is the
- * same with `IN_PROCESS_CONSUMERS=false`: the API's own write path, no consumer in the process.
+ * on this variant's fresh database; B and B′ against Kafka. The `-api` variants are the same with
+ * `IN_PROCESS_CONSUMERS=false`: the API's own write path, no consumer in the process.
  * Its writes are an admin's, as product writes must be: the server gets an admin password and
  * rate limits no load here reaches, and the load signs in once and sends the access token.
  */
@@ -80,7 +82,7 @@ async function startHerald(variant: HeraldVariant, settings: ServerSettings): Pr
     EMBEDDED_S3_PORT: '0',
     SHUTDOWN_TIMEOUT_MS: '5000',
   };
-  if (variant === 'herald-kafka') {
+  if (onKafka(variant)) {
     env.KAFKA_BROKERS = settings.brokers;
     env.TOPIC_PREFIX = `${settings.namespace}.`;
     if (settings.eventLog.kind === 'dynamodb-local') {
@@ -129,6 +131,7 @@ export function startServer(variant: Exclude<VariantName, 'pgbench'>, settings: 
     case 'herald-embedded':
     case 'herald-embedded-api':
     case 'herald-kafka':
+    case 'herald-kafka-api':
       return startHerald(variant, settings);
     case 'minimal-prepared':
       return startMinimal('prepared', settings);
