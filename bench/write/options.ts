@@ -17,8 +17,10 @@ export const USAGE = `Usage: npm run bench:write -- [flags]
   --log-level LEVEL     Herald's LOG_LEVEL (default warn: no per-request logging)
   --out DIR             where results go (default bench/results)
 
-  --profile             instead: Herald embedded alone under the same write load with --cpu-prof
+  --profile             instead: one Herald variant alone under the same write load with --cpu-prof
                         (every thread), then the top functions by self time per thread
+  --profile-variant V   the variant --profile runs: herald-embedded (default, consumers in the
+                        process) or herald-embedded-api (the API's own write path)
   --top N               functions listed per thread (default 15)
   --keep-profiles DIR   keep the .cpuprofile files there (default: deleted after the analysis)
 `;
@@ -29,8 +31,11 @@ export interface RunOptions {
   variants: VariantName[];
   dynamodb: 'embedded' | 'local';
   outDir: string;
-  profile: { top: number; keepDir: string | undefined } | null;
+  profile: { variant: ProfiledVariant; top: number; keepDir: string | undefined } | null;
 }
+
+export const PROFILED_VARIANTS = ['herald-embedded', 'herald-embedded-api'] as const;
+export type ProfiledVariant = (typeof PROFILED_VARIANTS)[number];
 
 export class UsageError extends Error {}
 
@@ -50,6 +55,7 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
       'log-level': { type: 'string', default: 'warn' },
       out: { type: 'string', default: 'bench/results' },
       profile: { type: 'boolean', default: false },
+      'profile-variant': { type: 'string', default: 'herald-embedded' },
       top: { type: 'string', default: '15' },
       'keep-profiles': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -69,6 +75,10 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(values['log-level'])) {
     throw new UsageError(`--log-level must be a pino level (got ${values['log-level']})`);
   }
+  const profiled = values['profile-variant'];
+  if (!(PROFILED_VARIANTS as readonly string[]).includes(profiled)) {
+    throw new UsageError(`--profile-variant must be one of ${PROFILED_VARIANTS.join(', ')} (got ${profiled})`);
+  }
   const duration = number('duration', values.duration, 1);
   return {
     measure: {
@@ -84,6 +94,8 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
     variants: variants as VariantName[],
     dynamodb: values.dynamodb,
     outDir: values.out,
-    profile: values.profile ? { top: number('top', values.top, 1), keepDir: values['keep-profiles'] } : null,
+    profile: values.profile
+      ? { variant: profiled as ProfiledVariant, top: number('top', values.top, 1), keepDir: values['keep-profiles'] }
+      : null,
   };
 }

@@ -4,21 +4,28 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { analyzeProfiles, type ThreadProfile } from './cpu-profile.js';
 import { measureWrites, type MeasureContext, type WritePhase } from './measure.js';
-import { startServer } from './variants.js';
+import type { ProfiledVariant } from './options.js';
+import { drainOf, LABELS, startServer } from './variants.js';
 
 /**
- * `npm run bench:write -- --profile`: Herald on the embedded broker (consumers on) under the
- * benchmark's write load, with `--cpu-prof`. Worker threads inherit the flag (the publisher worker
+ * `npm run bench:write -- --profile`: Herald on the embedded broker (consumers on, or with
+ * `--profile-variant herald-embedded-api` off) under the benchmark's write load, with `--cpu-prof`. Worker threads inherit the flag (the publisher worker
  * is started without execArgv of its own), so every thread writes a profile when it exits; the
  * server is stopped gracefully for that.
  */
 export interface ProfileRun {
+  variant: ProfiledVariant;
   writes: WritePhase;
   threads: ThreadProfile[];
   keptIn: string | undefined;
 }
 
-export async function profileHerald(context: MeasureContext, top: number, keepDir: string | undefined): Promise<ProfileRun> {
+export async function profileHerald(
+  variant: ProfiledVariant,
+  context: MeasureContext,
+  top: number,
+  keepDir: string | undefined,
+): Promise<ProfileRun> {
   const dir = await mkdtemp(join(tmpdir(), 'herald-bench-profile-'));
   const id = `profile_${context.runId}`;
   const databaseUrl = await context.infra.createDatabase(`bench_write_${id}`);
@@ -27,7 +34,7 @@ export async function profileHerald(context: MeasureContext, top: number, keepDi
   // run by itself: the next query reports the problem where it matters.
   db.on('error', () => {});
   try {
-    const server = await startServer('herald-embedded', {
+    const server = await startServer(variant, {
       databaseUrl,
       namespace: `bench-write-${context.runId}-profile`,
       brokers: context.infra.brokers,
@@ -37,7 +44,7 @@ export async function profileHerald(context: MeasureContext, top: number, keepDi
     });
     let writes: WritePhase;
     try {
-      ({ writes } = await measureWrites(server, db, 'consumers', id, context));
+      ({ writes } = await measureWrites(server, db, drainOf(variant), id, context));
     } finally {
       await server.stop();
     }
@@ -47,7 +54,7 @@ export async function profileHerald(context: MeasureContext, top: number, keepDi
       await mkdir(keepDir, { recursive: true });
       await cp(dir, keepDir, { recursive: true });
     }
-    return { writes, threads, keptIn: keepDir };
+    return { variant, writes, threads, keptIn: keepDir };
   } finally {
     await db.end();
     await rm(dir, { recursive: true, force: true });
@@ -63,14 +70,14 @@ export function renderProfile(run: ProfileRun, startedAt: string, commit: string
   const lines = [
     `# Where Herald's write path spends its CPU — ${startedAt}`,
     '',
-    `Commit ${commit}. Herald on the embedded broker, in-process consumers on, \`--cpu-prof\` on every thread; ` +
+    `Commit ${commit}. ${LABELS[run.variant]} (${run.variant}), \`--cpu-prof\` on every thread; ` +
       `${options.connections} connections, ${options.durationSeconds} s of \`POST /api/v1/products\` after ${options.warmupSeconds} s of warm-up. ` +
       `Only samples from the start of the measured load until the pipeline had caught up are counted. ` +
       `Profiling slows the server down: throughput here is not comparable with bench:write's.`,
     '',
     `Under the profiler: ${fixed(load.requestsPerSecond)} writes/s, p99 ${fixed(load.latencyP99Ms, 1)} ms, ` +
       `server CPU ${fixed(((cpuThroughDrain.serverCpuSeconds ?? 0) * 1000) / Math.max(1, load.requests), 2)} ms/write, ` +
-      `pipeline caught up ${pipeline?.drained ? `${fixed(pipeline.drainSeconds, 2)} s after the load` : 'not within the timeout'}.`,
+      `${pipeline?.consumers ? 'pipeline caught up' : 'outbox empty'} ${pipeline?.drained ? `${fixed(pipeline.drainSeconds, 2)} s after the load` : 'not within the timeout'}.`,
     '',
   ];
   const quiet = run.threads.filter((thread) => thread.busyMs < QUIET_THREAD_MS);

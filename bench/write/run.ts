@@ -122,7 +122,7 @@ async function writeResults(name: string, json: unknown, markdown: string): Prom
 }
 
 async function main() {
-  const variants: VariantName[] = options.profile ? ['herald-embedded'] : options.variants;
+  const variants: VariantName[] = options.profile ? [options.profile.variant] : options.variants;
   // Fail before anything starts when a tool is missing.
   const pgbench = variants.includes('pgbench') ? pgbenchVersion(options.measure.pgbench) : null;
 
@@ -144,8 +144,8 @@ async function main() {
   const context: MeasureContext = { infra, postmaster: postgres.postmaster, runId, eventLog, options: options.measure };
 
   if (options.profile) {
-    log(`profiling herald-embedded: warm-up ${options.measure.warmupSeconds} s, load ${options.measure.durationSeconds} s`);
-    const run = await profileHerald(context, options.profile.top, options.profile.keepDir);
+    log(`profiling ${options.profile.variant}: warm-up ${options.measure.warmupSeconds} s, load ${options.measure.durationSeconds} s`);
+    const run = await profileHerald(options.profile.variant, context, options.profile.top, options.profile.keepDir);
     const markdown = renderProfile(run, startedAt.toISOString(), currentCommit(), options.measure);
     const base = await writeResults('write-profile', { startedAt: startedAt.toISOString(), commit: currentCommit(), options: options.measure, ...run }, markdown);
     process.stdout.write(`\n${markdown}\n`);
