@@ -8,6 +8,7 @@ import type {
 } from 'fastify';
 import fp from 'fastify-plugin';
 import { HttpProblem, notFound } from '../errors.js';
+import { createAccessTokenVerifier } from './access-token-verifier.js';
 import { TOKEN_ALGORITHM, type KeySet } from './keys.js';
 import { roles, type Principal, type Role } from './principal.js';
 
@@ -23,6 +24,8 @@ export interface AuthOptions {
   issuer: string;
   audience: string;
   accessTokenTtlSeconds: number;
+  /** Verified access tokens remembered (see access-token-verifier.ts). Default 10 000. */
+  verifiedTokenCacheSize?: number;
 }
 
 /** Finds who a request is from by a scheme other than the bearer token (a stream ticket, say). */
@@ -93,66 +96,33 @@ export function signedIn(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** What a refused token is told, by fast-jwt's error code: enough to act on, nothing about the keys. */
-function tokenProblemOf(error: unknown): string {
-  const code = (error as { code?: string }).code ?? '';
-  if (code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED' || code === 'FAST_JWT_EXPIRED') return 'the access token has expired';
-  if (code === 'FST_JWT_BAD_REQUEST' || code === 'FST_JWT_AUTHORIZATION_TOKEN_INVALID' || code === 'FAST_JWT_MALFORMED') {
-    return 'the Authorization header does not hold a well-formed bearer token';
-  }
-  return 'the access token is not valid';
-}
-
-function principalOf(claims: { sub?: unknown; role?: unknown; handle?: unknown }): Principal | null {
-  if (typeof claims.sub !== 'string' || typeof claims.handle !== 'string') return null;
-  if (!(roles as readonly unknown[]).includes(claims.role)) return null;
-  return { userId: claims.sub, handle: claims.handle, role: claims.role as Role };
-}
-
 /**
- * Authentication and authorization, in one place: access tokens are signed and verified with
- * @fastify/jwt (EdDSA only, with kid, iss, aud and expiry checked), every request's bearer token
- * becomes `request.principal`, operations are guarded as openapi.yaml declares, and ownership is
+ * Authentication and authorization, in one place: access tokens are signed with @fastify/jwt and
+ * checked by createAccessTokenVerifier (EdDSA only, with kid, iss, aud and expiry checked), every
+ * request's bearer token becomes `request.principal`, operations are guarded as openapi.yaml declares, and ownership is
  * checked by one preHandler that features declare per route.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, options: AuthOptions) => {
     const { keys, issuer, audience, accessTokenTtlSeconds } = options;
+    // Signing only: the tokens requests carry are checked by createAccessTokenVerifier.
     await app.register(fastifyJwt, {
-      secret: {
-        private: keys.signing.privatePem,
-        // The key is picked by the token's kid; a kid the key set does not hold verifies nothing.
-        public: async (_request: FastifyRequest, token: { header?: { kid?: unknown } }) => {
-          const kid = token.header?.kid;
-          const key = typeof kid === 'string' ? keys.verification.get(kid) : undefined;
-          if (!key) throw Object.assign(new Error('unknown kid'), { code: 'HERALD_UNKNOWN_KID' });
-          return key.publicPem;
-        },
-      },
-      decode: { complete: true },
+      secret: { private: keys.signing.privatePem, public: keys.verification.get(keys.signing.kid)!.publicPem },
       sign: { algorithm: TOKEN_ALGORITHM, kid: keys.signing.kid, iss: issuer, aud: audience, expiresIn: accessTokenTtlSeconds },
-      verify: {
-        algorithms: [TOKEN_ALGORITHM],
-        allowedIss: issuer,
-        allowedAud: audience,
-        requiredClaims: ['sub', 'exp', 'iat', 'iss', 'aud'],
-      },
     } as never);
 
     app.decorateRequest('principal', null);
     app.decorateRequest('tokenProblem', null);
     // Every request carrying a bearer token is authenticated here, once; routes only look at the
     // result. A refused token leaves the request anonymous, with the reason kept for a 401.
+    const checkToken = createAccessTokenVerifier({ keys, issuer, audience, cacheSize: options.verifiedTokenCacheSize ?? 10_000 });
     app.addHook('onRequest', (request, _reply, done) => {
-      if (request.headers.authorization === undefined) return done();
-      request.jwtVerify((error, claims) => {
-        if (error) request.tokenProblem = tokenProblemOf(error);
-        else {
-          request.principal = principalOf(claims as Record<string, unknown>);
-          if (!request.principal) request.tokenProblem = 'the access token is not valid';
-        }
-        done();
-      });
+      const authorization = request.headers.authorization;
+      if (authorization === undefined) return done();
+      const checked = checkToken(authorization);
+      if ('principal' in checked) request.principal = checked.principal;
+      else request.tokenProblem = checked.problem;
+      done();
     });
 
     const schemes = new Map<string, SchemeResolver>();
