@@ -2,7 +2,7 @@ import { createDecoder, createVerifier } from 'fast-jwt';
 import { TOKEN_ALGORITHM, type KeySet } from './keys.js';
 import { roles, type Principal, type Role } from './principal.js';
 
-export const REQUIRED_CLAIMS = ['sub', 'exp', 'iat', 'iss', 'aud'];
+const REQUIRED_CLAIMS = ['sub', 'exp', 'iat', 'iss', 'aud'];
 
 /** What the Authorization header of a request says: who it is from, or why its token was refused. */
 export type TokenCheck = { principal: Principal } | { problem: string };
@@ -13,8 +13,6 @@ export interface AccessTokenVerifierOptions {
   audience: string;
   /** Verified tokens remembered; 0 verifies every request's signature. */
   cacheSize: number;
-  /** Milliseconds since the epoch; the tests move it. */
-  now?: () => number;
 }
 
 const EXPIRED = 'the access token has expired';
@@ -32,7 +30,8 @@ function problemOf(error: unknown): string {
 function principalOf(claims: { sub?: unknown; role?: unknown; handle?: unknown }): Principal | null {
   if (typeof claims.sub !== 'string' || typeof claims.handle !== 'string') return null;
   if (!(roles as readonly unknown[]).includes(claims.role)) return null;
-  return { userId: claims.sub, handle: claims.handle, role: claims.role as Role };
+  // Frozen: a remembered principal is handed to every request that carries its token.
+  return Object.freeze({ userId: claims.sub, handle: claims.handle, role: claims.role as Role });
 }
 
 interface Remembered {
@@ -54,7 +53,6 @@ interface Remembered {
  * afresh each time. At most `cacheSize` are kept, the oldest forgotten first.
  */
 export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): (authorization: string) => TokenCheck {
-  const now = options.now ?? Date.now;
   const decodeComplete = createDecoder({ complete: true });
   const verifiers = new Map(
     [...options.keys.verification].map(([kid, key]) => [
@@ -73,7 +71,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   function verifyToken(token: string): TokenCheck {
     const known = remembered.get(token);
     if (known) {
-      if (known.expiresAtMs > now()) return { principal: known.principal };
+      if (known.expiresAtMs > Date.now()) return { principal: known.principal };
       remembered.delete(token);
     }
     let kid: unknown;
@@ -100,7 +98,7 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
   }
 
   return (authorization) => {
-    // As @fastify/jwt reads the header: "Bearer", one space, the token.
+    // The header forms @fastify/jwt accepted before: "Bearer" in any case, one space, the token.
     if (!/^Bearer\s/i.test(authorization)) return { problem: NOT_VALID };
     const parts = authorization.split(' ');
     if (parts.length !== 2 || !parts[1]) return { problem: MALFORMED };

@@ -99,8 +99,8 @@ export function signedIn(request: FastifyRequest): Principal {
 /**
  * Authentication and authorization, in one place: access tokens are signed with @fastify/jwt and
  * checked by createAccessTokenVerifier (EdDSA only, with kid, iss, aud and expiry checked), every
- * request's bearer token becomes `request.principal`, operations are guarded as openapi.yaml declares, and ownership is
- * checked by one preHandler that features declare per route.
+ * request's bearer token becomes `request.principal`, operations are guarded as openapi.yaml
+ * declares, and ownership is checked by one preHandler that features declare per route.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, options: AuthOptions) => {
