@@ -1,8 +1,9 @@
 /**
  * kafkajs 2.2.4 arms a timer for `throttledUntil - Date.now()` after every answered request, and
  * `throttledUntil` is -1 while the broker is not throttling it (tulios/kafkajs#1751). Node clamps
- * that delay to 1 ms as it always has; since Node 23 it also prints a TimeoutNegativeWarning,
- * which reads like a fault to whoever starts Herald on Kafka. This drops exactly that warning: a
+ * that delay to 1 ms as it always has; the Node this project runs (24) also prints a
+ * TimeoutNegativeWarning, which reads like a fault to whoever starts Herald on Kafka. This drops
+ * exactly that warning (Node prints it once per process, at the first negative delay): a
  * delay of minus the current epoch in milliseconds, which no timer of Herald's own can produce.
  * Every other warning, negative delays included, is emitted as before.
  */
