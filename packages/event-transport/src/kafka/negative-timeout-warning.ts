@@ -3,9 +3,10 @@
  * `throttledUntil` is -1 while the broker is not throttling it (tulios/kafkajs#1751). Node clamps
  * that delay to 1 ms as it always has; the Node this project runs (24) also prints a
  * TimeoutNegativeWarning, which reads like a fault to whoever starts Herald on Kafka. This drops
- * exactly that warning (Node prints it once per process, at the first negative delay): a
- * delay of minus the current epoch in milliseconds, which no timer of Herald's own can produce.
- * Every other warning, negative delays included, is emitted as before.
+ * exactly that warning: a delay of minus the current epoch in milliseconds, which no timer of
+ * Herald's own can produce. Every other warning passes. One thing it cannot give back: Node warns
+ * about the first negative delay of a process only, so once kafkajs's has been dropped, a later
+ * negative delay elsewhere is not reported either (nor would it have been without this filter).
  */
 const EPOCH_LIKE_MS = 1e12; // 2001-09-09: any "-now" delay is below -EPOCH_LIKE_MS
 
