@@ -2,7 +2,7 @@ import type { CpuWindow } from './cpu.js';
 import type { MeasureOptions, Phase, VariantResult } from './measure.js';
 import type { ReadKind } from './reads.js';
 import { median, sum } from './stats.js';
-import { LABELS, type VariantName } from './variants.js';
+import { drainOf, LABELS, onKafka, type VariantName } from './variants.js';
 
 /** Per-request figures of one phase, medians over rounds. */
 export interface PhaseSummary {
@@ -158,16 +158,11 @@ export function computeChecks(results: VariantResult[], summaries: VariantSummar
   const minimal = find('minimal-prepared');
   const writesOf = (result: VariantResult) => result.writes.load.requestsPerSecond;
 
-  const heraldVariants = [
-    ['herald-embedded', 'embedded', true],
-    ['herald-embedded-api', 'embedded', false],
-    ['herald-kafka', 'Kafka', true],
-    ['herald-kafka-api', 'Kafka', false],
-  ] as const;
-  for (const [variant, transport, consumers] of heraldVariants) {
+  for (const variant of ['herald-embedded', 'herald-embedded-api', 'herald-kafka', 'herald-kafka-api'] as const) {
     const herald = find(variant);
     if (!herald || !minimal) continue;
-    if (!consumers) {
+    const transport = onKafka(variant) ? 'Kafka' : 'embedded';
+    if (drainOf(variant) !== 'consumers') {
       // A′ and B′, next to A and B: the API's own write path, the consumers running elsewhere. Its
       // drain is the outbox's alone and it has no pipeline rate: the write rate is its one ratio.
       const writes = ratio(herald.writes.requestsPerSecond, minimal.writes.requestsPerSecond);
@@ -361,7 +356,7 @@ export function renderMarkdown(report: RunReport): string {
       'Drain times count from the end of the load: the outbox has no unpublished row; analytics has applied every ' +
       'published event; both consumer groups (notifier, analytics) are at lag 0, i.e. the backlog is drained. ' +
       '"Pipeline writes/s": events applied by analytics ÷ (load + drain).' +
-      (options.variants.some((variant) => variant.endsWith('-api'))
+      (options.variants.some((variant) => drainOf(variant) === 'outbox')
         ? ' A′ and B′ run no consumer (IN_PROCESS_CONSUMERS=false): their drain, and their CPU window, end when the outbox is empty.'
         : ''),
     '',

@@ -12,7 +12,7 @@ const EPOCH_LIKE_MS = 1e12; // 2001-09-09: any "-now" delay is below -EPOCH_LIKE
 
 let installed = false;
 
-export function isKafkajsUnthrottledTimerWarning(warning: string | Error, type: string | undefined): boolean {
+function isKafkajsUnthrottledTimerWarning(warning: string | Error, type: string | undefined): boolean {
   const name = typeof warning === 'string' ? type : warning.name;
   if (name !== 'TimeoutNegativeWarning') return false;
   const message = typeof warning === 'string' ? warning : warning.message;
