@@ -20,7 +20,10 @@ export interface StoreEndpoints {
 export interface ConsumerThread {
   /** Where the event log and archive are, once the thread has them open. */
   stores: Promise<StoreEndpoints>;
-  /** Starts consuming; resolves once every consumer joined its group. */
+  /**
+   * Starts consuming; resolves once every consumer joined its group (the thread retries a
+   * consumer that cannot start yet, so this waits out a broker outage; it rejects on stop).
+   */
   start(): Promise<void>;
   /** The consumers' counters, as of their last report (at most a second old). */
   reports(): ConsumerReport[];
@@ -77,9 +80,6 @@ export function startConsumerThread(options: ConsumerThreadOptions): ConsumerThr
         case 'started':
           restarts = 0;
           for (const waiter of startWaiters.splice(0)) waiter.resolve();
-          break;
-        case 'failed':
-          for (const waiter of startWaiters.splice(0)) waiter.reject(new Error(`consumers failed to start: ${message.message}`));
           break;
         case 'stats':
           latest = message.consumers;

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { createPool } from '../db/pool.js';
 import { storageNotificationSender } from '../images/storage-notifications.js';
 import { consumerModules, type RunningConsumerModule } from './modules.js';
+import { startInTurn } from './start-in-turn.js';
 import type { ConsumerThreadData, ConsumerThreadToMain, MainToConsumerThread } from './protocol.js';
 
 const STATS_INTERVAL_MS = 1_000;
@@ -38,32 +39,39 @@ const report = () =>
   });
 const statsTimer = setInterval(report, STATS_INTERVAL_MS);
 
+const START_RETRY_MS = 1_000;
+const START_RETRY_MAX_MS = 30_000;
+const stopRequested = new AbortController();
+
 let starting: Promise<void> | undefined;
 async function start(): Promise<void> {
-  try {
-    for (const module of consumerModules) {
-      running.push(
-        await module.start({
-          transport,
-          pool,
-          stores,
-          notifierConfig: settings.notifierConfig,
-          feeds: settings.feeds,
-          media: settings.media,
-          topicPrefix: settings.topicPrefix,
-          log,
-        }),
-      );
-    }
-    report();
-    post({ type: 'started' });
-  } catch (error) {
-    log.error({ err: error }, 'consumers failed to start');
-    post({ type: 'failed', message: (error as Error)?.message ?? String(error) });
-  }
+  const resources = {
+    transport,
+    pool,
+    stores,
+    notifierConfig: settings.notifierConfig,
+    feeds: settings.feeds,
+    media: settings.media,
+    topicPrefix: settings.topicPrefix,
+    log,
+  };
+  const all = await startInTurn(
+    consumerModules.map((module) => ({ name: module.name, start: () => module.start(resources) })),
+    {
+      running,
+      initialDelayMs: START_RETRY_MS,
+      maxDelayMs: START_RETRY_MAX_MS,
+      signal: stopRequested.signal,
+      onRetry: (consumer, error, retryInMs) => log.warn({ err: error, consumer, retryInMs }, 'consumer could not start yet; retrying'),
+    },
+  );
+  if (!all) return;
+  report();
+  post({ type: 'started' });
 }
 
 async function stop(): Promise<void> {
+  stopRequested.abort();
   clearInterval(statsTimer);
   await starting;
   // Each consumer commits what it handled before leaving its group.

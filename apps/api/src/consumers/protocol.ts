@@ -29,7 +29,6 @@ export type ConsumerThreadToMain =
   /** The event log and archive are reachable at these endpoints (embedded ones run in the thread). */
   | { type: 'stores'; dynamodbEndpoint: string; s3Endpoint: string }
   | { type: 'started' }
-  | { type: 'failed'; message: string }
   | { type: 'stats'; consumers: ConsumerReport[]; archive: ArchiverStats | undefined }
   | { type: 'stopped' };
 

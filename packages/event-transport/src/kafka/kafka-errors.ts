@@ -41,6 +41,14 @@ function causes(error: unknown): KafkaJsLikeError[] {
   return chain;
 }
 
+/**
+ * The cluster does not know the topic or its partitions' leaders yet: what a broker answers for a
+ * topic the controller has just created, until the news reaches it.
+ */
+export function isNotYetKnownTopic(error: unknown): boolean {
+  return causes(error).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE');
+}
+
 /** Translates a kafkajs error into a TransportError (keeping it as `cause`). */
 export function fromKafkaError(error: unknown, fallback: TransportErrorCode, action: string): TransportError {
   if (error instanceof TransportError) return error;

@@ -8,6 +8,7 @@ import { createKafkaClient, type KafkaConnectionOptions } from './kafka-client.j
 import { CONSUMER_RETRY, createKafkaConsumer } from './kafka-consumer.js';
 import { fromKafkaError } from './kafka-errors.js';
 import { createKafkaProducer } from './kafka-producer.js';
+import { waitForTopicLeaders } from './topic-leaders.js';
 
 export interface KafkaTransportOptions extends KafkaConnectionOptions {
   logger?: TransportLogger;
@@ -25,6 +26,8 @@ export interface KafkaTransport extends EventTransport {
 
 // Admin calls fail fast during an outage, like sends: callers poll or retry on their own.
 const ADMIN_RETRY: RetryOptions = { retries: 3, initialRetryTime: 200, maxRetryTime: 1000 };
+// A topic just created is not an outage: its leaders are awaited for longer than a call is retried.
+const TOPIC_LEADERS_WAIT = { timeoutMs: 30_000, pollMs: 100 };
 
 export function createKafkaTransport(options: KafkaTransportOptions): KafkaTransport {
   const logger = options.logger ?? silentLogger;
@@ -76,13 +79,14 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
         if (missing.length === 0) return;
         // Another process may create the same topic meanwhile: kafkajs then returns false.
         await client.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: missing.map((topic) => ({
             topic,
             numPartitions: partitions,
             replicationFactor: options.replicationFactor ?? 1,
           })),
         });
+        await waitForTopicLeaders((names) => client.fetchTopicMetadata({ topics: names }), missing, TOPIC_LEADERS_WAIT);
       });
     },
 
