@@ -49,6 +49,28 @@ export function withStorageOrigin(policy: Readonly<Record<string, readonly strin
 }
 
 const isDocumentation = (url: string) => url === '/docs' || url.startsWith('/docs/');
+
+/**
+ * Responses that are data, never a page: JSON, problem+json, the event stream, metrics. A browser
+ * never renders them as a document, so they need no page policy; they get the strictest one.
+ */
+const isData = (url: string) => url.startsWith('/api/') || url.startsWith('/health/') || url.startsWith('/metrics') || url.startsWith('/openapi.json');
+
+/**
+ * The headers of data responses (after OWASP's REST security cheat sheet): a policy that allows
+ * loading nothing and no framing, should one be opened as a page anyway; no sniffing it into
+ * something else; HSTS; no referrer; readable by this origin only outside CORS. helmet's
+ * document-only headers (COOP, Origin-Agent-Cluster, X-DNS-Prefetch-Control, X-Download-Options,
+ * X-XSS-Protection, X-Permitted-Cross-Domain-Policies) mean nothing for them: leaving them out
+ * makes each API response about 600 bytes smaller.
+ */
+const DATA_POLICY = "default-src 'none';frame-ancestors 'none'";
+const KEPT_FOR_DATA = new Set(['cross-origin-resource-policy', 'referrer-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options']);
+const dataHeadersOf = (documentHeaders: ReadonlyArray<readonly [string, string]>): ReadonlyArray<readonly [string, string]> => [
+  ['Content-Security-Policy', DATA_POLICY],
+  ...documentHeaders.filter(([name]) => KEPT_FOR_DATA.has(name.toLowerCase())),
+];
+
 const directivesOf = (policy: Readonly<Record<string, readonly string[]>>) =>
   Object.fromEntries(Object.entries(policy).map(([name, values]) => [name, [...values]]));
 
@@ -70,9 +92,10 @@ function headersOf(options: HelmetOptions): ReadonlyArray<readonly [string, stri
 }
 
 /**
- * Security headers on every response, from helmet: the CSP above, HSTS (which browsers heed over
- * HTTPS only), `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
- * `Referrer-Policy: no-referrer`, and helmet's cross-origin isolation defaults. Set on the raw
+ * Security headers on every response, from helmet: on pages the CSP above, HSTS (which browsers
+ * heed over HTTPS only), `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
+ * `Referrer-Policy: no-referrer`, and helmet's cross-origin isolation defaults; on data responses
+ * the subset that concerns them, with a policy allowing nothing (see `isData`). Set on the raw
  * response when a request arrives, so 404s, 405s and errors carry them too, and so does the event
  * stream, which writes its own head after hijacking the reply (Node merges them into it; none of
  * them affects streaming).
@@ -85,8 +108,10 @@ export const securityHeadersPlugin = fp(
     });
     const appHeaders = headersOf(policy(withStorageOrigin(contentSecurityPolicy, storageOrigin)));
     const docsHeaders = headersOf(policy(docsPolicy));
+    const dataHeaders = dataHeadersOf(appHeaders);
     app.addHook('onRequest', (request, reply, done) => {
-      const headers = isDocumentation(request.routeOptions.url ?? '') ? docsHeaders : appHeaders;
+      const { url } = request.raw;
+      const headers = isData(url ?? '') ? dataHeaders : isDocumentation(request.routeOptions.url ?? '') ? docsHeaders : appHeaders;
       for (const [name, value] of headers) reply.raw.setHeader(name, value);
       done();
     });

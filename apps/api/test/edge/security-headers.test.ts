@@ -29,14 +29,31 @@ t.test('every kind of response carries the security headers', async (t) => {
     t.equal(headers['x-frame-options'], 'DENY', `${url}: X-Frame-Options`);
     t.equal(headers['referrer-policy'], 'no-referrer', `${url}: Referrer-Policy`);
     t.match(headers['strict-transport-security'], /^max-age=\d+/, `${url}: HSTS`);
-    t.equal(headers['cross-origin-opener-policy'], 'same-origin', `${url}: COOP`);
+    t.equal(headers['cross-origin-resource-policy'], 'same-origin', `${url}: CORP`);
     t.notOk(headers['x-powered-by'], `${url}: no X-Powered-By`);
+  }
+});
+
+t.test('data responses (JSON, problem+json, metrics) get a policy that allows nothing, and no page-only headers; pages get the page policy', async (t) => {
+  const herald = await startTestHerald(t);
+  for (const url of ['/api/v1/products', '/api/v1/nowhere', '/health/ready', '/metrics', '/openapi.json']) {
+    const { headers, statusCode } = await herald.app.inject({ method: 'GET', url });
+    const csp = directives(t, headers['content-security-policy']);
+    t.same(Object.fromEntries(csp), { 'default-src': "'none'", 'frame-ancestors': "'none'" }, `${url} (${statusCode}): loads nothing, framed nowhere`);
+    for (const pageOnly of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-xss-protection']) {
+      t.notOk(headers[pageOnly], `${url}: no ${pageOnly}`);
+    }
+  }
+  for (const url of ['/', '/docs/', '/nowhere']) {
+    const { headers } = await herald.app.inject({ method: 'GET', url });
+    t.equal(directives(t, headers['content-security-policy']).get('script-src'), "'self'", `${url}: the page policy`);
+    t.equal(headers['cross-origin-opener-policy'], 'same-origin', `${url}: COOP`);
   }
 });
 
 t.test('the CSP allows this origin only, and the media storage for uploads and images: no inline script, no eval, no plugin, no framing', async (t) => {
   const herald = await startTestHerald(t);
-  // The dashboard's policy: every page and response but /docs has it.
+  // The dashboard's policy: every page but /docs has it.
   const response = await herald.app.inject({ method: 'GET', url: '/' });
   const csp = directives(t, response.headers['content-security-policy']);
   const storage = herald.media.publicOrigin;
@@ -60,7 +77,7 @@ t.test('the CSP allows this origin only, and the media storage for uploads and i
 t.test("under /docs the policy also allows Swagger UI's logo style, by its hash; nowhere else", async (t) => {
   const herald = await startTestHerald(t);
   const docs = directives(t, (await herald.app.inject({ method: 'GET', url: '/docs/static/index.html' })).headers['content-security-policy']);
-  const api = directives(t, (await herald.app.inject({ method: 'GET', url: '/api/v1/products' })).headers['content-security-policy']);
+  const api = directives(t, (await herald.app.inject({ method: 'GET', url: '/' })).headers['content-security-policy']);
   t.match(docs.get('style-src'), /^'self' 'sha256-[A-Za-z0-9+/]{43}='$/);
   t.equal(api.get('style-src'), "'self'");
   // Swagger UI has no business with the media storage.
