@@ -1,6 +1,7 @@
 import { CLOUDEVENTS_STRUCTURED_CONTENT_TYPE, parseEvent } from '@herald/event-schemas';
 import type { EventProducer, OutgoingMessage } from '@herald/event-transport';
 import type pg from 'pg';
+import type { DoorbellListener } from './doorbell.js';
 import { initialRelayStatus, type RelayStatus } from './protocol.js';
 
 /**
@@ -45,6 +46,11 @@ export interface OutboxRelayOptions {
   maxMessageBytes: number;
   log: RelayLogger;
   onStatus?: (status: RelayStatus) => void;
+  /**
+   * Commits announced through shared memory (doorbell.ts): the relay clears it before each read
+   * and checks it before each wait. Without it, only `nudge()` and the sweep timer wake the relay.
+   */
+  doorbell?: Pick<DoorbellListener, 'answer' | 'goingToSleep' | 'awake'>;
 }
 
 /**
@@ -98,7 +104,13 @@ export class OutboxRelay {
       this.report();
       if (backoffMs > 0) await this.sleep(backoffMs, false);
       else if (drained) {
-        await this.sleep(this.options.sweepIntervalMs, true);
+        const { doorbell } = this.options;
+        if (!doorbell || doorbell.goingToSleep()) {
+          await this.sleep(this.options.sweepIntervalMs, true);
+          doorbell?.awake();
+        } else {
+          this.nudged = true; // rung since the last read: read again instead of waiting
+        }
         if (this.nudged && this.options.lingerMs > 0) await this.sleep(this.options.lingerMs, false);
       }
     }
@@ -166,6 +178,7 @@ export class OutboxRelay {
   private async publishBatch(): Promise<boolean> {
     const { pool, batchSize, maxMessageBytes } = this.options;
     this.nudged = false;
+    this.options.doorbell?.answer();
     const { rows } = await pool.query<OutboxRow>({
       name: 'outbox-pending',
       text: `SELECT position, event_id, topic, message_key, payload::text AS payload

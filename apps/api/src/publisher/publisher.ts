@@ -1,6 +1,7 @@
 import type { TransferListItem, Worker } from 'node:worker_threads';
 import type { TransportDescriptor } from '@herald/event-transport';
 import { startModuleWorker } from '../lib/typescript-worker.js';
+import { createDoorbellMemory, DoorbellButton } from './doorbell.js';
 import { initialRelayStatus, type MainToWorker, type RelaySettings, type RelayStatus, type WorkerToMain } from './protocol.js';
 
 export interface PublisherLogger {
@@ -46,10 +47,15 @@ export function startPublisher(options: PublisherOptions): Publisher {
   let restartTimer: NodeJS.Timeout | undefined;
   const carried = Object.fromEntries(COUNTERS.map((key) => [key, 0])) as Record<(typeof COUNTERS)[number], number>;
 
+  let doorbell: DoorbellButton | undefined;
+
   function spawn() {
     const { descriptor, transferList } = options.describeTransport();
+    // A fresh doorbell per worker: a new worker starts by reading the outbox anyway.
+    const memory = createDoorbellMemory();
+    doorbell = new DoorbellButton(memory);
     const current: Worker = startModuleWorker(new URL('./relay-worker.ts', import.meta.url), {
-      workerData: { settings: options.settings, descriptor },
+      workerData: { settings: options.settings, descriptor, doorbell: memory },
       transferList,
       name: 'herald-outbox-relay',
     });
@@ -82,18 +88,10 @@ export function startPublisher(options: PublisherOptions): Publisher {
   const send = (message: MainToWorker) => worker?.postMessage(message);
   spawn();
 
-  // Commits that land in the same turn of the event loop share one message to the worker.
-  let nudgeQueued = false;
-  const sendNudge = () => {
-    nudgeQueued = false;
-    send({ type: 'nudge' });
-  };
-
   return {
+    // A message only when the worker waits; while it publishes, the shared flag is enough.
     nudge: () => {
-      if (nudgeQueued) return;
-      nudgeQueued = true;
-      setImmediate(sendNudge);
+      if (doorbell?.ring()) send({ type: 'nudge' });
     },
 
     state: () => ({

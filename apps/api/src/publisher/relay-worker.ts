@@ -7,10 +7,11 @@ import { createProducerFromDescriptor, type TransportDescriptor } from '@herald/
 import { logSerializers } from '@herald/logging';
 import pg from 'pg';
 import { pino } from 'pino';
+import { DoorbellListener } from './doorbell.js';
 import { OutboxRelay } from './outbox-relay.js';
 import type { MainToWorker, RelaySettings, WorkerToMain } from './protocol.js';
 
-const { settings, descriptor } = workerData as { settings: RelaySettings; descriptor: TransportDescriptor };
+const { settings, descriptor, doorbell } = workerData as { settings: RelaySettings; descriptor: TransportDescriptor; doorbell: SharedArrayBuffer };
 const port = parentPort!;
 const post = (message: WorkerToMain) => port.postMessage(message);
 const log = pino({ level: settings.logLevel, name: 'outbox-relay', serializers: logSerializers });
@@ -35,6 +36,7 @@ const relay = new OutboxRelay({
   maxMessageBytes: settings.maxMessageBytes,
   log,
   onStatus: (status) => post({ type: 'status', status }),
+  doorbell: new DoorbellListener(doorbell),
 });
 
 let stopDeadline: number | undefined;

@@ -98,3 +98,22 @@ t.test('closing the API publishes what was committed before it exits', async (t)
     t.equal(new Set(received.map((r) => r.event.id)).size, 21, 'every event reached the broker');
   }
 });
+
+t.test('each write is published at once, not at the next sweep, whether the publisher was busy or waiting', async (t) => {
+  // The worker sweeps once a minute here: only the commit's own signal can get its event out sooner.
+  const herald = await startTestHerald(t, { OUTBOX_SWEEP_INTERVAL_MS: '60000' });
+  const unpublished = async () => (await herald.pool.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL')).rows[0].n;
+  for (let burst = 1; burst <= 5; burst++) {
+    // Concurrent writes land while the worker publishes the first of them; then it waits again.
+    const writes = await Promise.all(Array.from({ length: 20 }, () => herald.request({ method: 'POST', url: '/api/v1/products', body: validProduct() })));
+    t.same([...new Set(writes.map((write) => write.statusCode))], [201]);
+    const began = Date.now();
+    await eventually(async () => (await unpublished()) === 0, 10_000, 20);
+    t.comment(`burst ${burst} published ${Date.now() - began} ms after its writes returned`);
+    await new Promise((resolve) => setTimeout(resolve, 50 * burst));
+  }
+  const single = await herald.request({ method: 'POST', url: '/api/v1/products', body: validProduct() });
+  t.equal(single.statusCode, 201);
+  await eventually(async () => (await unpublished()) === 0, 10_000, 20);
+  t.pass('a lone write after a pause is published too');
+});
