@@ -1,8 +1,8 @@
 /**
  * How the main thread tells the publisher worker that events were committed without posting a
- * message per commit. Posting wakes the worker's thread (tens of microseconds on a busy machine,
- * measured on the write path); while the worker is busy publishing it does not need waking: it
- * reads the outbox again before it waits. So committers only set a flag in shared memory, and
+ * message per commit. Posting wakes the worker's thread (about 3 % of the main thread in write
+ * profiles, one message per turn of the event loop); while the worker is busy publishing it does
+ * not need waking: it reads the outbox again before it waits. So committers only set a flag in shared memory, and
  * post a message only when the worker has said it is about to wait.
  *
  * The handshake (sequentially consistent Atomics on both sides) cannot lose a commit: the main
