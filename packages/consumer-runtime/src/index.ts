@@ -6,6 +6,7 @@
  *   fetched batch at a time.
  * - listDeadLetters / redriveDeadLetters: the library side of the operator's dead-letter command.
  */
+export { sleep } from './backoff.js';
 export { startConsumer } from './start-consumer.js';
 export { listDeadLetters, DEFAULT_DEAD_LETTERS_TIMEOUT_MS } from './list-dead-letters.js';
 export { redriveDeadLetters } from './redrive-dead-letters.js';

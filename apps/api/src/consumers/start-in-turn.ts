@@ -1,3 +1,5 @@
+import { sleep } from '@herald/consumer-runtime';
+
 export interface StartInTurnOptions<T> {
   /** Each module as it starts goes here, so that stats and stop see the ones already running. */
   running: T[];
@@ -29,21 +31,9 @@ export async function startInTurn<T>(
     } catch (error) {
       if (signal.aborted) return false;
       onRetry(module.name, error, delay);
-      await abortableDelay(delay, signal);
+      await sleep(delay, signal);
       delay = Math.min(delay * 2, maxDelayMs);
     }
   }
   return true;
-}
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done);
-  });
 }
