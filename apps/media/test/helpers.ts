@@ -99,6 +99,11 @@ export interface Harness {
   /** Waits until the worker published `count` events about the upload. */
   outcomes(ref: UploadRef, count?: number): Promise<Array<{ event: HeraldEvent; value: string }>>;
   exists(key: string): Promise<boolean>;
+  /**
+   * Waits (up to 10 s) until `key` is gone: a rejected original is deleted after its outcome is
+   * published, so a reader of the outcome may still find it for a moment. False if it stays.
+   */
+  removed(key: string): Promise<boolean>;
   read(key: string): Promise<Buffer>;
 }
 
@@ -173,6 +178,14 @@ export async function startHarness(t: Test, env: Record<string, string> = {}, ru
         { timeoutMs: 60_000 },
       ),
     exists,
+    removed: (key) =>
+      eventually(
+        async () => {
+          if (await exists(key)) throw new Error(`${key} still exists`);
+          return true;
+        },
+        { timeoutMs: 10_000 },
+      ).catch(() => false),
     async read(key) {
       const chunks: Buffer[] = [];
       for await (const chunk of await s3.getObject(bucket, key)) chunks.push(chunk as Buffer);

@@ -16,7 +16,7 @@ t.test('the media worker, from the storage notification of an upload', async (t)
     t.equal(outcome!.event.type, 'PostImageRejected');
     t.match(outcome!.event.data, { post_id: ref.postId, upload_id: ref.uploadId, author_id: ref.authorId, reason_code: 'md5_mismatch', reason: /MD5/ });
     t.equal(outcome!.event.id, outcomeEventId(ref.uploadId, 'rejected'));
-    t.notOk(await h.exists(uploadKey(ref)), 'the original is deleted');
+    t.ok(await h.removed(uploadKey(ref)), 'the original is deleted');
     t.notOk(await h.exists(imageKey(ref)), 'nothing was converted');
   });
 
@@ -52,7 +52,7 @@ t.test('the media worker, from the storage notification of an upload', async (t)
     await h.notify(ref, text.length);
     const [outcome] = await h.outcomes(ref);
     t.match(outcome!.event, { type: 'PostImageRejected', data: { reason_code: 'unsupported_type', reason: /not a PNG, JPEG or BMP image \(it was declared as image\/png\)/ } });
-    t.notOk(await h.exists(uploadKey(ref)));
+    t.ok(await h.removed(uploadKey(ref)), 'the original is deleted');
   });
 
   t.test('a BMP is converted, upright and in its colours', async (t) => {
@@ -101,7 +101,7 @@ t.test('the media worker, from the storage notification of an upload', async (t)
     await h.notify(ref, bomb.length);
     const [outcome] = await h.outcomes(ref);
     t.match(outcome!.event, { type: 'PostImageRejected', data: { reason_code: 'too_many_pixels', reason: /20000x20000/ } });
-    t.notOk(await h.exists(uploadKey(ref)));
+    t.ok(await h.removed(uploadKey(ref)), 'the original is deleted');
   });
 
   t.test('a damaged image is rejected as unreadable', async (t) => {
