@@ -43,6 +43,15 @@ const OUTBOX_COLUMNS = 'event_id, event_type, topic, message_key, payload';
 const OUTBOX_ROWS = (first: number) =>
   `unnest($${first}::uuid[], $${first + 1}::text[], $${first + 2}::text[], $${first + 3}::text[], $${first + 4}::jsonb[])`;
 
+/** One outbox row as a select list of five parameters, typed as unnest's arrays are. */
+const OUTBOX_ROW = (first: number) =>
+  `(SELECT $${first}::uuid, $${first + 1}::text, $${first + 2}::text, $${first + 3}::text, $${first + 4}::jsonb) AS row`;
+
+/** The outbox columns of one event, in OUTBOX_ROW's order. */
+function outboxRow(event: HeraldEvent, topicPrefix: string): unknown[] {
+  return [event.id, event.type, topicName(eventCatalog[event.type].topic, topicPrefix), event.subject, JSON.stringify(event)];
+}
+
 /** The outbox columns of `events`, as five parallel arrays (one parameter each, whatever the count). */
 function outboxValues(events: HeraldEvent[], topicPrefix: string): unknown[] {
   const ids: string[] = [];
@@ -101,19 +110,25 @@ export function createUnitOfWork({ pool, topicPrefix, onEventsCommitted }: UnitO
         const { rows } = await pool.query({ name, text: sql, values });
         return rows as Row[];
       }
-      let text = combined.get(name);
+      // One event (most writes) travels as scalar parameters: five arrays would cost an array
+      // literal each, escaped on the way out (the JSON payload character by character) and parsed
+      // again by PostgreSQL, for one row.
+      const single = events.length === 1;
+      const statementName = single ? `${name}+outbox-1` : `${name}+outbox`;
+      let text = combined.get(statementName);
       if (text === undefined) {
         // A data-modifying CTE runs exactly once whether or not its rows are read, and a single
         // statement is atomic: the row and its outbox rows commit together or not at all.
         text = `WITH written AS (${sql}),
           appended AS (
             INSERT INTO outbox (${OUTBOX_COLUMNS})
-            SELECT * FROM ${OUTBOX_ROWS(values.length + 1)} WHERE EXISTS (SELECT 1 FROM written)
+            SELECT * FROM ${single ? OUTBOX_ROW(values.length + 1) : OUTBOX_ROWS(values.length + 1)} WHERE EXISTS (SELECT 1 FROM written)
           )
           SELECT * FROM written`;
-        combined.set(name, text);
+        combined.set(statementName, text);
       }
-      const { rows } = await pool.query({ name: `${name}+outbox`, text, values: [...values, ...outboxValues(events, topicPrefix)] });
+      const outbox = single ? outboxRow(events[0]!, topicPrefix) : outboxValues(events, topicPrefix);
+      const { rows } = await pool.query({ name: statementName, text, values: [...values, ...outbox] });
       if (rows.length > 0) onEventsCommitted();
       return rows as Row[];
     },

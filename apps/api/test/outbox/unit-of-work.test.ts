@@ -60,6 +60,38 @@ t.test('a single-statement write commits its row and its outbox rows together, i
   t.equal(commits(), 1, 'the publisher is nudged once');
 });
 
+t.test('a single-statement write of one event stores that event exactly, whatever its text holds', async (t) => {
+  const { pool, unitOfWork, commits } = await setUp(t);
+  const id = uuidv7();
+  const now = new Date().toISOString();
+  const event = createEvent({
+    type: 'ProductCreated',
+    subject: id,
+    source: '/test',
+    id: uuidv7(),
+    data: {
+      product: {
+        id,
+        sku: 'S-1',
+        name: 'a "quoted" name, a back\\slash, {braces}, ä€😀',
+        description: 'NULL',
+        price: { amount: 100, currency: 'EUR' },
+        stock: 1,
+        low_stock_threshold: 0,
+        created_at: now,
+        updated_at: now,
+        version: 1,
+      },
+    },
+  });
+  await unitOfWork.writeOne(insertNote(id, 'one event', [event]));
+  const { rows } = await pool.query<{ event_id: string; event_type: string; topic: string; message_key: string; payload: unknown }>(
+    'SELECT event_id, event_type, topic, message_key, payload FROM outbox ORDER BY position',
+  );
+  t.same(rows, [{ event_id: event.id, event_type: 'ProductCreated', topic: 'test.herald.products', message_key: id, payload: event }]);
+  t.equal(commits(), 1);
+});
+
 t.test('a single-statement write that fails writes neither its row nor its events', async (t) => {
   const { pool, unitOfWork, commits } = await setUp(t);
   await unitOfWork.writeOne(insertNote(uuidv7(), 'taken', []));
