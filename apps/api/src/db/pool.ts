@@ -1,8 +1,10 @@
 import pg from 'pg';
+import { parseTimestamptz } from './timestamps.js';
 
 // bigint columns (price amounts) are bounded by the contract to Number.MAX_SAFE_INTEGER, so they
 // are safe as JS numbers; pg returns them as strings by default.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, parseTimestamptz);
 
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
