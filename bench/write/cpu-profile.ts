@@ -4,7 +4,7 @@ import { repoRoot } from '@herald/stack';
 
 /** The parts of a V8 .cpuprofile (as written by `node --cpu-prof`) that self time needs. */
 interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }>;
   /** Microseconds on the monotonic clock, the one process.hrtime() reads in any process. */
   startTime: number;
   samples: number[];
@@ -21,6 +21,15 @@ export interface FunctionTime {
   share: number;
 }
 
+/** Time charged to one package: its own functions, and the native or Node-internal calls they made. */
+export interface PackageTime {
+  /** `node_modules` package (`@scope/name`), a workspace folder (`apps/api`), or a V8 pseudo-frame. */
+  name: string;
+  selfMs: number;
+  /** Of the thread's busy time. */
+  share: number;
+}
+
 export interface ThreadProfile {
   file: string;
   threadId: number;
@@ -28,6 +37,7 @@ export interface ThreadProfile {
   busyMs: number;
   idleMs: number;
   top: FunctionTime[];
+  packages: PackageTime[];
 }
 
 /** V8 names without a script: time spent outside JavaScript. */
@@ -41,6 +51,41 @@ function shorten(url: string): string {
   const root = repoRoot.endsWith('/') ? repoRoot : `${repoRoot}/`;
   if (path.startsWith(root)) path = path.slice(root.length);
   return path;
+}
+
+/** The package a script belongs to, or undefined for Node's own modules and scriptless frames. */
+function packageOf(url: string): string | undefined {
+  const path = shorten(url);
+  const modules = /^node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+  if (modules) return modules[1];
+  const workspace = /^((?:apps|packages|tools|bench)\/[^/]+)/.exec(path);
+  if (workspace) return workspace[1];
+  return undefined;
+}
+
+/**
+ * For each profile node, the package its time is charged to: the nearest frame on its stack that
+ * belongs to a package (so `writev` under pg's socket write counts for pg), or, with none on the
+ * stack, the V8 pseudo-frame or `node internals`.
+ */
+function chargeToPackages(profile: CpuProfile): Map<number, string> {
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const charged = new Map<number, string>();
+  const resolve = (id: number): string => {
+    const known = charged.get(id);
+    if (known !== undefined) return known;
+    const node = byId.get(id)!;
+    const own = packageOf(node.callFrame.url);
+    const parent = parentOf.get(id);
+    const name = own ?? (parent !== undefined && parentOf.has(parent) ? resolve(parent) : undefined) ??
+      (node.callFrame.url ? 'node internals' : node.callFrame.functionName || '(anonymous)');
+    charged.set(id, name);
+    return name;
+  };
+  for (const node of profile.nodes) resolve(node.id);
+  return charged;
 }
 
 /**
@@ -66,8 +111,10 @@ export function analyzeProfile(
   profile: CpuProfile,
   top: number,
   window?: [number, number],
-): { busyMs: number; idleMs: number; top: FunctionTime[]; urls: Set<string> } {
+): { busyMs: number; idleMs: number; top: FunctionTime[]; packages: PackageTime[]; urls: Set<string> } {
   const byNode = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
+  const packageOfNode = chargeToPackages(profile);
+  const packageMicros = new Map<string, number>();
   const totals = new Map<string, { functionName: string; url: string; line: number; micros: number }>();
   /** Every script sampled, in or out of the window. */
   const urls = new Set<string>();
@@ -86,6 +133,8 @@ export function analyzeProfile(
       return;
     }
     busy += micros;
+    const charged = packageOfNode.get(nodeId)!;
+    packageMicros.set(charged, (packageMicros.get(charged) ?? 0) + micros);
     const key = `${frame.functionName}\0${frame.url}`;
     const entry = totals.get(key) ?? { functionName: frame.functionName || '(anonymous)', url: frame.url, line: frame.lineNumber + 1, micros: 0 };
     entry.micros += micros;
@@ -103,6 +152,10 @@ export function analyzeProfile(
       selfMs: entry.micros / 1000,
       share: busy > 0 ? entry.micros / busy : 0,
     })),
+    packages: [...packageMicros]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([name, micros]) => ({ name, selfMs: micros / 1000, share: busy > 0 ? micros / busy : 0 })),
   };
 }
 
@@ -114,7 +167,7 @@ export async function analyzeProfiles(dir: string, top: number, window?: [number
     const threadId = Number(file.split('.')[4]);
     const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
     const analysis = analyzeProfile(profile, top, window);
-    threads.push({ file, threadId, label: labelThread(threadId, analysis.urls), busyMs: analysis.busyMs, idleMs: analysis.idleMs, top: analysis.top });
+    threads.push({ file, threadId, label: labelThread(threadId, analysis.urls), busyMs: analysis.busyMs, idleMs: analysis.idleMs, top: analysis.top, packages: analysis.packages });
   }
   return threads.sort((a, b) => a.threadId - b.threadId);
 }

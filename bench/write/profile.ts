@@ -93,6 +93,12 @@ export function renderProfile(run: ProfileRun, startedAt: string, commit: string
         (f, index) => `| ${index + 1} | ${fixed(f.selfMs)} | ${fixed(f.share * 100, 1)} | \`${f.functionName}\` | ${f.location ? `\`${f.location}\`` : ''} |`,
       ),
       '',
+      'By package (each sample charged to the nearest package on its stack, so native calls such as `writev` count for the package that made them):',
+      '',
+      '| package | ms | % of busy |',
+      '|---|---:|---:|',
+      ...thread.packages.map((p) => `| \`${p.name}\` | ${fixed(p.selfMs)} | ${fixed(p.share * 100, 1)} |`),
+      '',
     );
   }
   if (quiet.length > 0) {
