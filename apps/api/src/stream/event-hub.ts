@@ -31,21 +31,48 @@ export interface EventHubOptions {
   log: HubLogger;
 }
 
+/** A record the hub kept: its value as received, and the event once it was checked. */
+interface RecentRecord {
+  topic: string;
+  offset: string;
+  value: string;
+  /** Undefined until checked; null when it was not a valid event. */
+  event?: HeraldEvent | null;
+}
+
 /**
  * One subscription per API instance, fanned out to every SSE client of that instance: with N
  * instances, each has its own consumer group, so every client sees every event whichever
  * instance it is connected to. Keeps a ring of recent events so a client that reconnects to the
  * same instance resumes exactly where it left off.
+ *
+ * Records are checked against the event schemas when someone is listening; with no client
+ * connected (most of the time, for most instances) they are only kept, and the ones a client
+ * then asks for are checked when it attaches. Under write load that saves the API's loop a
+ * schema validation per event that nobody would have read.
  */
 export function createEventHub(options: EventHubOptions): EventHub {
   const listeners = new Set<HubListener>();
-  const recent = new RingBuffer<HeraldEvent>(options.recentCapacity);
+  const recent = new RingBuffer<RecentRecord>(options.recentCapacity);
   let consumer: EventConsumer | undefined;
   let sinceYield = 0;
 
-  function receive(event: HeraldEvent) {
-    recent.push(event);
-    for (const listener of listeners) listener(event);
+  /** The record's event, checked once; an invalid one is logged once and skipped from then on. */
+  function eventOf(record: RecentRecord): HeraldEvent | null {
+    if (record.event !== undefined) return record.event;
+    const parsed = parseEvent(record.value);
+    if (!parsed.valid) {
+      options.log.warn({ topic: record.topic, offset: record.offset, issues: parsed.issues }, 'stream: skipped an invalid event');
+    }
+    record.event = parsed.valid ? parsed.event : null;
+    return record.event;
+  }
+
+  function receive(record: RecentRecord) {
+    recent.push(record);
+    if (listeners.size === 0) return;
+    const event = eventOf(record);
+    if (event) for (const listener of listeners) listener(event);
   }
 
   return {
@@ -56,24 +83,26 @@ export function createEventHub(options: EventHubOptions): EventHub {
         // Live stream: what happened before this instance started is served from the event log.
         fromBeginning: false,
       });
-      await consumer.run(async (record) => {
-        const parsed = parseEvent(record.value);
-        if (!parsed.valid) {
-          options.log.warn({ topic: record.topic, offset: record.offset, issues: parsed.issues }, 'stream: skipped an invalid event');
-          return;
-        }
-        receive(parsed.event);
-        // A backlog arrives as a burst of records; yielding now and then lets sockets flush
-        // between them, so a client that keeps up is not mistaken for a slow one.
-        if (++sinceYield >= YIELD_EVERY) {
-          sinceYield = 0;
-          await new Promise((resolve) => setImmediate(resolve));
+      await consumer.runBatches(async ({ topic, records }) => {
+        for (const { offset, value } of records) {
+          receive({ topic, offset, value });
+          // A backlog arrives as a burst of records; yielding now and then lets sockets flush
+          // between them, so a client that keeps up is not mistaken for a slow one.
+          if (++sinceYield >= YIELD_EVERY) {
+            sinceYield = 0;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
         }
       });
     },
     attach(listener) {
       listeners.add(listener);
-      return { recent: recent.toArray(), detach: () => listeners.delete(listener) };
+      const events: HeraldEvent[] = [];
+      for (const record of recent.toArray()) {
+        const event = eventOf(record);
+        if (event) events.push(event);
+      }
+      return { recent: events, detach: () => listeners.delete(listener) };
     },
     listenerCount: () => listeners.size,
     async stop() {
