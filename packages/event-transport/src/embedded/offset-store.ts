@@ -15,7 +15,13 @@ export interface OffsetStore {
   flush(): Promise<void>;
 }
 
-const FLUSH_DELAY_MS = 50;
+/**
+ * How long commits gather in memory before one write takes them all to disk. Each write is a
+ * temporary file, an fsync and a rename: at every 50 ms, under load, those cost the API's loop
+ * about 3 % of its time. A crash loses at most this much of commits, which only means redelivery
+ * (Kafka clients commit every 5 s by default, `auto.commit.interval.ms`).
+ */
+export const OFFSET_FLUSH_DELAY_MS = 1_000;
 
 export async function openOffsetStore(storage: Storage | undefined): Promise<OffsetStore> {
   const offsets: Offsets = storage ? parseOffsets(await storage.readOffsets()) : {};
@@ -53,7 +59,7 @@ export async function openOffsetStore(storage: Storage | undefined): Promise<Off
       timer ??= setTimeout(() => {
         // A failure stays visible to the next flush(), which stop() and close() await.
         flush().catch(() => {});
-      }, FLUSH_DELAY_MS);
+      }, OFFSET_FLUSH_DELAY_MS);
     },
     flush,
   };
