@@ -98,7 +98,9 @@ function labelThread(threadId: number, urls: Set<string>): string {
   if (threadId === 0) return 'main thread';
   const has = (pattern: RegExp) => [...urls].some((url) => pattern.test(url));
   if (has(/publisher\/(relay-worker|outbox-relay)\.ts$/)) return 'publisher worker (outbox relay)';
-  if (has(/consumers\/consumer-worker\.ts$/)) return 'consumer worker (notifier, analytics)';
+  // The worker's own module may never be sampled; the consumers' code always is.
+  if (has(/consumers\/consumer-worker\.ts$/) || has(/^packages\/consumer-runtime\//)) return 'consumer worker (notifier, analytics)';
+  if (has(/embedded\/journal-writer-thread\.mjs$/)) return 'broker journal writer';
   if (has(/^node:internal\/modules\/esm\/worker$/)) return 'module hooks thread (tsx)';
   return `worker thread ${threadId}`;
 }
