@@ -4,6 +4,7 @@ import { createPool, type Pool } from '../../src/db/pool.js';
 import { migrateUp } from '../../src/db/migrate.js';
 import { uuidv7 } from '../../src/lib/uuid-v7.js';
 import { createUnitOfWork } from '../../src/outbox/unit-of-work.js';
+import { productDeletedEvent } from '../helpers/events.js';
 import { createTestDatabase } from '../helpers/test-database.js';
 
 const silent = { info() {}, warn() {}, error() {} };
@@ -22,15 +23,6 @@ async function setUp(t: { teardown(fn: () => unknown): void }) {
   return { pool, unitOfWork, commits: () => committed };
 }
 
-function deletedEvent(productId: string): HeraldEvent {
-  return createEvent({
-    type: 'ProductDeleted',
-    subject: productId,
-    source: '/test',
-    id: uuidv7(),
-    data: { product_id: productId, sku: 'S-1', version: 1, deleted_at: new Date().toISOString() },
-  });
-}
 
 async function outbox(pool: Pool) {
   const { rows } = await pool.query<{ event_id: string; topic: string; message_key: string }>(
@@ -49,7 +41,7 @@ const insertNote = (id: string, body: string, events: HeraldEvent[]) => ({
 t.test('a single-statement write commits its row and its outbox rows together, in order', async (t) => {
   const { pool, unitOfWork, commits } = await setUp(t);
   const id = uuidv7();
-  const events = [deletedEvent(id), deletedEvent(id)];
+  const events = [productDeletedEvent(id), productDeletedEvent(id)];
   const rows = await unitOfWork.writeOne<{ id: string; body: string }>(insertNote(id, 'first', events));
   t.same(rows, [{ id, body: 'first' }], 'the statement returns its rows');
   t.same(
@@ -96,7 +88,7 @@ t.test('a single-statement write that fails writes neither its row nor its event
   const { pool, unitOfWork, commits } = await setUp(t);
   await unitOfWork.writeOne(insertNote(uuidv7(), 'taken', []));
   const id = uuidv7();
-  await t.rejects(unitOfWork.writeOne(insertNote(id, 'taken', [deletedEvent(id)])), { code: '23505' });
+  await t.rejects(unitOfWork.writeOne(insertNote(id, 'taken', [productDeletedEvent(id)])), { code: '23505' });
   t.same(await outbox(pool), [], 'no event without its row');
   t.equal((await pool.query('SELECT * FROM notes WHERE id = $1', [id])).rowCount, 0);
   t.equal(commits(), 0);
@@ -110,7 +102,7 @@ t.test('a single-statement write that matches no row writes no events', async (t
     name: 'notes-update-if-version',
     sql: 'UPDATE notes SET body = $2, version = version + 1 WHERE id = $1 AND version = $3 RETURNING id',
     values: [id, 'changed', 7],
-    events: [deletedEvent(id)],
+    events: [productDeletedEvent(id)],
   };
   t.same(await unitOfWork.writeOne(stale), [], 'the stale version matched nothing');
   t.same(await outbox(pool), [], 'so no event was appended');
@@ -133,7 +125,7 @@ t.test('a transaction that throws rolls back its rows and its events', async (t)
   t.equal((await pool.query('SELECT * FROM notes')).rowCount, 0);
   const result = await unitOfWork.run(async (client) => {
     await client.query('INSERT INTO notes (id, body) VALUES ($1, $2)', [id, 'kept']);
-    return { result: 'done', events: [deletedEvent(id)] };
+    return { result: 'done', events: [productDeletedEvent(id)] };
   });
   t.equal(result, 'done');
   t.equal((await outbox(pool)).length, 1);

@@ -1,23 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createEvent, type HeraldEvent } from '@herald/event-schemas';
+import type { HeraldEvent } from '@herald/event-schemas';
 import { createEmbeddedBroker } from '@herald/event-transport';
 import t from 'tap';
-import { uuidv7 } from '../../src/lib/uuid-v7.js';
 import { createEventHub } from '../../src/stream/event-hub.js';
+import { productDeletedEvent } from '../helpers/events.js';
 import { eventually } from '../helpers/herald.js';
 
 const TOPIC = 'hub-test.herald.products';
 
-function deleted(): HeraldEvent {
-  const productId = uuidv7();
-  return createEvent({
-    type: 'ProductDeleted',
-    subject: productId,
-    source: '/test',
-    id: uuidv7(),
-    data: { product_id: productId, sku: 'S-1', version: 1, deleted_at: new Date().toISOString() },
-  });
-}
 
 async function startHub(t: { teardown(fn: () => unknown): void }) {
   const broker = createEmbeddedBroker();
@@ -44,8 +34,8 @@ async function startHub(t: { teardown(fn: () => unknown): void }) {
 
 t.test('with nobody listening, records are kept unchecked and checked when a client attaches', async (t) => {
   const { hub, send, warnings } = await startHub(t);
-  const first = deleted();
-  const second = deleted();
+  const first = productDeletedEvent();
+  const second = productDeletedEvent();
   await send(JSON.stringify(first), '{"not": "an event"}', JSON.stringify(second));
   await sleep(300);
   t.equal(warnings.length, 0, 'nothing was checked while nobody listened');
@@ -69,7 +59,7 @@ t.test('with a client listening, each valid event reaches it as it arrives and i
   const received: HeraldEvent[] = [];
   const subscription = hub.attach((event) => received.push(event));
   t.teardown(() => subscription.detach());
-  const live = deleted();
+  const live = productDeletedEvent();
   await send('not json at all', JSON.stringify(live));
   await eventually(async () => received.length === 1);
   t.same(received.map((event) => event.id), [live.id]);
