@@ -23,7 +23,6 @@ async function setUp(t: { teardown(fn: () => unknown): void }) {
   return { pool, unitOfWork, commits: () => committed };
 }
 
-
 async function outbox(pool: Pool) {
   const { rows } = await pool.query<{ event_id: string; topic: string; message_key: string }>(
     'SELECT event_id, topic, message_key FROM outbox ORDER BY position',
