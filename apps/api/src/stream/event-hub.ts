@@ -15,7 +15,10 @@ export type HubListener = (event: HeraldEvent) => void;
 
 export interface EventHub {
   start(): Promise<void>;
-  /** Registers a listener and returns, in the same tick, the recent events it would otherwise miss. */
+  /**
+   * Registers a listener and returns, in the same tick, the recent events it would otherwise miss
+   * (checked when first read: a client that does not resume never pays for them).
+   */
   attach(listener: HubListener): { recent: readonly HeraldEvent[]; detach(): void };
   listenerCount(): number;
   stop(): Promise<void>;
@@ -47,8 +50,8 @@ interface RecentRecord {
  * same instance resumes exactly where it left off.
  *
  * Records are checked against the event schemas when someone is listening; with no client
- * connected (most of the time, for most instances) they are only kept, and the ones a client
- * then asks for are checked when it attaches. Under write load that saves the API's loop a
+ * connected (most of the time, for most instances) they are only kept, and checked when a client
+ * resuming from a recent event reads them (each record once; at most SSE_RECENT_EVENTS of them). Under write load that saves the API's loop a
  * schema validation per event that nobody would have read.
  */
 export function createEventHub(options: EventHubOptions): EventHub {
@@ -97,12 +100,22 @@ export function createEventHub(options: EventHubOptions): EventHub {
     },
     attach(listener) {
       listeners.add(listener);
-      const events: HeraldEvent[] = [];
-      for (const record of recent.toArray()) {
-        const event = eventOf(record);
-        if (event) events.push(event);
-      }
-      return { recent: events, detach: () => listeners.delete(listener) };
+      // The ring as of now; its records are checked only if the client reads them (a resume).
+      const snapshot = recent.toArray();
+      let events: HeraldEvent[] | undefined;
+      return {
+        get recent() {
+          if (events === undefined) {
+            events = [];
+            for (const record of snapshot) {
+              const event = eventOf(record);
+              if (event) events.push(event);
+            }
+          }
+          return events;
+        },
+        detach: () => listeners.delete(listener),
+      };
     },
     listenerCount: () => listeners.size,
     async stop() {

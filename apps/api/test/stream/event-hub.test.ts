@@ -32,13 +32,16 @@ async function startHub(t: { teardown(fn: () => unknown): void }) {
   return { hub, send, warnings };
 }
 
-t.test('with nobody listening, records are kept unchecked and checked when a client attaches', async (t) => {
+t.test('with nobody listening, records are kept unchecked, and checked when a client reads the recent ones', async (t) => {
   const { hub, send, warnings } = await startHub(t);
   const first = productDeletedEvent();
   const second = productDeletedEvent();
   await send(JSON.stringify(first), '{"not": "an event"}', JSON.stringify(second));
   await sleep(300);
   t.equal(warnings.length, 0, 'nothing was checked while nobody listened');
+  const notResuming = hub.attach(() => {});
+  notResuming.detach();
+  t.equal(warnings.length, 0, 'nor for a client that does not read the recent events');
 
   const recent = await eventually(async () => {
     const subscription = hub.attach(() => {});
