@@ -53,20 +53,10 @@ function outboxRow(event: HeraldEvent, topicPrefix: string): unknown[] {
 }
 
 /** The outbox columns of `events`, as five parallel arrays (one parameter each, whatever the count). */
-function outboxValues(events: HeraldEvent[], topicPrefix: string): unknown[] {
-  const ids: string[] = [];
-  const types: string[] = [];
-  const topics: string[] = [];
-  const keys: string[] = [];
-  const payloads: string[] = [];
-  for (const event of events) {
-    ids.push(event.id);
-    types.push(event.type);
-    topics.push(topicName(eventCatalog[event.type].topic, topicPrefix));
-    keys.push(event.subject);
-    payloads.push(JSON.stringify(event));
-  }
-  return [ids, types, topics, keys, payloads];
+function outboxValues(events: HeraldEvent[], topicPrefix: string): unknown[][] {
+  const columns: unknown[][] = [[], [], [], [], []];
+  for (const event of events) outboxRow(event, topicPrefix).forEach((value, column) => columns[column]!.push(value));
+  return columns;
 }
 
 /** Appends events to the outbox inside the caller's transaction. */
