@@ -64,7 +64,7 @@ export interface VariantResult {
   reads: Record<ReadKind, Phase> | null;
 }
 
-const silentMigrationLog = { info: () => {}, warn: () => {}, error: () => {} };
+export const silentMigrationLog = { info: () => {}, warn: () => {}, error: () => {} };
 const READ_IDS = 2_000;
 
 async function countOutbox(db: pg.Pool): Promise<number> {
@@ -137,17 +137,28 @@ export async function measureWrites(server: ServerProcess, db: pg.Pool, drain: D
   return { writes, warmupDrained };
 }
 
-async function measureReads(server: ServerProcess, db: pg.Pool, context: MeasureContext): Promise<Record<ReadKind, Phase>> {
+export interface ReadPhase extends Phase {
+  /** Load start until its end, monotonic microseconds: the span a CPU profile is cut to. */
+  window: [number, number];
+}
+
+/** Warm-up and measured load of one kind of read, over products the write load created. */
+export async function measureRead(server: ServerProcess, db: pg.Pool, kind: ReadKind, context: MeasureContext): Promise<ReadPhase> {
   const { options } = context;
   const { rows } = await db.query<{ id: string }>('SELECT id FROM products ORDER BY random() LIMIT $1', [READ_IDS]);
-  const ids = rows.map((row) => row.id);
+  const common = { url: server.url, kind, ids: rows.map((row) => row.id), connections: options.connections };
+  if (options.warmupSeconds > 0) await runReadLoad({ ...common, durationSeconds: options.warmupSeconds });
+  const start = sample(server, context);
+  const windowStart = monotonicMicros();
+  const load = await runReadLoad({ ...common, durationSeconds: options.readDurationSeconds });
+  return { load, cpu: cpuBetween(start, sample(server, context)), window: [windowStart, monotonicMicros()] };
+}
+
+async function measureReads(server: ServerProcess, db: pg.Pool, context: MeasureContext): Promise<Record<ReadKind, Phase>> {
   const phases = {} as Record<ReadKind, Phase>;
   for (const kind of ['by-id', 'list'] as const) {
-    const common = { url: server.url, kind, ids, connections: options.connections };
-    if (options.warmupSeconds > 0) await runReadLoad({ ...common, durationSeconds: options.warmupSeconds });
-    const start = sample(server, context);
-    const load = await runReadLoad({ ...common, durationSeconds: options.readDurationSeconds });
-    phases[kind] = { load, cpu: cpuBetween(start, sample(server, context)) };
+    const { load, cpu } = await measureRead(server, db, kind, context);
+    phases[kind] = { load, cpu };
   }
   return phases;
 }

@@ -20,7 +20,11 @@ export const USAGE = `Usage: npm run bench:write -- [flags]
   --profile             instead: one Herald variant alone under the same write load with --cpu-prof
                         (every thread), then the top functions by self time per thread
   --profile-variant V   the variant --profile runs: herald-embedded (default, consumers in the
-                        process) or herald-embedded-api (the API's own write path)
+                        process), herald-embedded-api (the API's own write path), their Kafka
+                        forms herald-kafka and herald-kafka-api, or minimal-prepared (the
+                        yardstick, for comparison)
+  --profile-load L      what --profile measures: writes (default), reads-by-id or reads-list (the
+                        read baseline's requests, after the write load has filled the table)
   --top N               functions listed per thread (default 15)
   --keep-profiles DIR   keep the .cpuprofile files there (default: deleted after the analysis)
 `;
@@ -31,11 +35,13 @@ export interface RunOptions {
   variants: VariantName[];
   dynamodb: 'embedded' | 'local';
   outDir: string;
-  profile: { variant: ProfiledVariant; top: number; keepDir: string | undefined } | null;
+  profile: { variant: ProfiledVariant; load: ProfiledLoad; top: number; keepDir: string | undefined } | null;
 }
 
-export const PROFILED_VARIANTS = ['herald-embedded', 'herald-embedded-api'] as const;
+export const PROFILED_VARIANTS = ['herald-embedded', 'herald-embedded-api', 'herald-kafka', 'herald-kafka-api', 'minimal-prepared'] as const;
 export type ProfiledVariant = (typeof PROFILED_VARIANTS)[number];
+export const PROFILED_LOADS = ['writes', 'reads-by-id', 'reads-list'] as const;
+export type ProfiledLoad = (typeof PROFILED_LOADS)[number];
 
 export class UsageError extends Error {}
 
@@ -56,6 +62,7 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
       out: { type: 'string', default: 'bench/results' },
       profile: { type: 'boolean', default: false },
       'profile-variant': { type: 'string', default: 'herald-embedded' },
+      'profile-load': { type: 'string', default: 'writes' },
       top: { type: 'string', default: '15' },
       'keep-profiles': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -79,6 +86,10 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
   if (!(PROFILED_VARIANTS as readonly string[]).includes(profiled)) {
     throw new UsageError(`--profile-variant must be one of ${PROFILED_VARIANTS.join(', ')} (got ${profiled})`);
   }
+  const profiledLoad = values['profile-load'];
+  if (!(PROFILED_LOADS as readonly string[]).includes(profiledLoad)) {
+    throw new UsageError(`--profile-load must be one of ${PROFILED_LOADS.join(', ')} (got ${profiledLoad})`);
+  }
   const duration = number('duration', values.duration, 1);
   return {
     measure: {
@@ -95,7 +106,7 @@ export function parseOptions(args: string[]): RunOptions | 'help' {
     dynamodb: values.dynamodb,
     outDir: values.out,
     profile: values.profile
-      ? { variant: profiled as ProfiledVariant, top: number('top', values.top, 1), keepDir: values['keep-profiles'] }
+      ? { variant: profiled as ProfiledVariant, load: profiledLoad as ProfiledLoad, top: number('top', values.top, 1), keepDir: values['keep-profiles'] }
       : null,
   };
 }

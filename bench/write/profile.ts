@@ -3,25 +3,31 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { analyzeProfiles, type ThreadProfile } from './cpu-profile.js';
-import { measureWrites, type MeasureContext, type WritePhase } from './measure.js';
-import type { ProfiledVariant } from './options.js';
-import { drainOf, LABELS, startServer } from './variants.js';
+import { migrateUp } from '../../apps/api/src/db/migrate.js';
+import { measureRead, measureWrites, silentMigrationLog, type MeasureContext, type ReadPhase, type WritePhase } from './measure.js';
+import type { ProfiledLoad, ProfiledVariant } from './options.js';
+import { drainOf, isHerald, LABELS, startServer } from './variants.js';
 
 /**
- * `npm run bench:write -- --profile`: Herald on the embedded broker (consumers on, or with
- * `--profile-variant herald-embedded-api` off) under the benchmark's write load, with `--cpu-prof`. Worker threads inherit the flag (the publisher worker
- * is started without execArgv of its own), so every thread writes a profile when it exits; the
- * server is stopped gracefully for that.
+ * `npm run bench:write -- --profile`: one variant (by default Herald on the embedded broker with
+ * its consumers; see `--profile-variant`) under the benchmark's write load, or after it under one
+ * of the read loads (`--profile-load`), with `--cpu-prof`. Worker threads inherit the flag (the
+ * publisher worker is started without execArgv of its own), so every thread writes a profile when
+ * it exits; the server is stopped gracefully for that.
  */
 export interface ProfileRun {
   variant: ProfiledVariant;
+  load: ProfiledLoad;
   writes: WritePhase;
+  /** With a read load: the profiled span is this phase, after the writes. */
+  reads: ReadPhase | null;
   threads: ThreadProfile[];
   keptIn: string | undefined;
 }
 
 export async function profileHerald(
   variant: ProfiledVariant,
+  profiledLoad: ProfiledLoad,
   context: MeasureContext,
   top: number,
   keepDir: string | undefined,
@@ -34,6 +40,8 @@ export async function profileHerald(
   // run by itself: the next query reports the problem where it matters.
   db.on('error', () => {});
   try {
+    // Herald migrates its database itself; the minimal server gets the very same schema.
+    if (!isHerald(variant)) await migrateUp(databaseUrl, silentMigrationLog);
     const server = await startServer(variant, {
       databaseUrl,
       namespace: `bench-write-${context.runId}-profile`,
@@ -43,18 +51,20 @@ export async function profileHerald(
       nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
     });
     let writes: WritePhase;
+    let reads: ReadPhase | null = null;
     try {
       ({ writes } = await measureWrites(server, db, drainOf(variant), id, context));
+      if (profiledLoad !== 'writes') reads = await measureRead(server, db, profiledLoad === 'reads-by-id' ? 'by-id' : 'list', context);
     } finally {
       await server.stop();
     }
-    const threads = await analyzeProfiles(dir, top, writes.window);
+    const threads = await analyzeProfiles(dir, top, (reads ?? writes).window);
     if (threads.length === 0) throw new Error(`the server wrote no CPU profile into ${dir}`);
     if (keepDir) {
       await mkdir(keepDir, { recursive: true });
       await cp(dir, keepDir, { recursive: true });
     }
-    return { variant, writes, threads, keptIn: keepDir };
+    return { variant, load: profiledLoad, writes, reads, threads, keptIn: keepDir };
   } finally {
     await db.end();
     await rm(dir, { recursive: true, force: true });
@@ -65,11 +75,9 @@ export async function profileHerald(
 const QUIET_THREAD_MS = 20;
 const fixed = (value: number | null | undefined, digits = 0) => (value == null ? '–' : value.toFixed(digits));
 
-export function renderProfile(run: ProfileRun, startedAt: string, commit: string, options: MeasureContext['options']): string {
+function writesSummary(run: ProfileRun, commit: string, options: MeasureContext['options']): string[] {
   const { load, pipeline, cpuThroughDrain } = run.writes;
-  const lines = [
-    `# Where Herald's write path spends its CPU — ${startedAt}`,
-    '',
+  return [
     `Commit ${commit}. ${LABELS[run.variant]} (${run.variant}), \`--cpu-prof\` on every thread; ` +
       `${options.connections} connections, ${options.durationSeconds} s of \`POST /api/v1/products\` after ${options.warmupSeconds} s of warm-up. ` +
       `Only samples from the start of the measured load until the pipeline had caught up are counted. ` +
@@ -80,6 +88,28 @@ export function renderProfile(run: ProfileRun, startedAt: string, commit: string
       `${pipeline?.consumers ? 'pipeline caught up' : 'outbox empty'} ${pipeline?.drained ? `${fixed(pipeline.drainSeconds, 2)} s after the load` : 'not within the timeout'}.`,
     '',
   ];
+}
+
+function readsSummary(run: ProfileRun, reads: ReadPhase, commit: string, options: MeasureContext['options']): string[] {
+  const request = run.load === 'reads-by-id' ? 'GET /api/v1/products/{id}' : 'GET /api/v1/products?limit=20';
+  return [
+    `Commit ${commit}. ${LABELS[run.variant]} (${run.variant}), \`--cpu-prof\` on every thread; ` +
+      `${options.connections} connections, ${options.readDurationSeconds} s of \`${request}\` after ${options.warmupSeconds} s of warm-up, ` +
+      `over the products ${fixed(run.writes.load.requests)} writes created first. Only samples of the measured read load are counted. ` +
+      `Profiling slows the server down: throughput here is not comparable with bench:write's.`,
+    '',
+    `Under the profiler: ${fixed(reads.load.requestsPerSecond)} reads/s, p99 ${fixed(reads.load.latencyP99Ms, 1)} ms, ` +
+      `server CPU ${fixed(((reads.cpu.serverCpuSeconds ?? 0) * 1000) / Math.max(1, reads.load.requests), 3)} ms/read.`,
+    '',
+  ];
+}
+
+export function renderProfile(run: ProfileRun, startedAt: string, commit: string, options: MeasureContext['options']): string {
+  const header = [
+    `# Where Herald's ${run.reads ? 'read' : 'write'} path spends its CPU — ${startedAt}`,
+    '',
+  ];
+  const lines = run.reads ? [...header, ...readsSummary(run, run.reads, commit, options)] : [...header, ...writesSummary(run, commit, options)];
   const quiet = run.threads.filter((thread) => thread.busyMs < QUIET_THREAD_MS);
   for (const thread of run.threads.filter((t) => t.busyMs >= QUIET_THREAD_MS)) {
     lines.push(

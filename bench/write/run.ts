@@ -144,8 +144,8 @@ async function main() {
   const context: MeasureContext = { infra, postmaster: postgres.postmaster, runId, eventLog, options: options.measure };
 
   if (options.profile) {
-    log(`profiling ${options.profile.variant}: warm-up ${options.measure.warmupSeconds} s, load ${options.measure.durationSeconds} s`);
-    const run = await profileHerald(options.profile.variant, context, options.profile.top, options.profile.keepDir);
+    log(`profiling ${options.profile.variant} under ${options.profile.load}: warm-up ${options.measure.warmupSeconds} s, load ${options.measure.durationSeconds} s`);
+    const run = await profileHerald(options.profile.variant, options.profile.load, context, options.profile.top, options.profile.keepDir);
     const markdown = renderProfile(run, startedAt.toISOString(), currentCommit(), options.measure);
     const base = await writeResults('write-profile', { startedAt: startedAt.toISOString(), commit: currentCommit(), options: options.measure, ...run }, markdown);
     process.stdout.write(`\n${markdown}\n`);

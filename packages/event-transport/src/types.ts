@@ -48,6 +48,22 @@ export interface ConsumerOptions {
    * failures are known to be brief) need not wait a full second per redelivery.
    */
   redeliveryDelayMs?: number;
+  /**
+   * How long the transport may hold records back to hand them over in fewer, larger batches.
+   * Default 0: a record is delivered as soon as it is there. On Kafka each fetch then returns
+   * with whatever is new, so under load a consumer fetches (and commits) in a tight loop, every
+   * round trip costing CPU in the consumer and in the broker; with a linger a fetch waits at
+   * the broker until this much time has passed (or a megabyte is ready). The embedded broker
+   * hands records over in memory at no such cost and ignores it.
+   */
+  lingerMs?: number;
+  /**
+   * Default true. False for a reader that never resumes from where it stopped (a live view that
+   * starts at the end of the log under a group of its own each time): its offsets are never
+   * committed, which saves a commit request per fetched batch and leaves nothing behind in the
+   * broker when it is gone. Handler rejections are redelivered all the same.
+   */
+  commitOffsets?: boolean;
 }
 
 /**

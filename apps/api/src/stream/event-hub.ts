@@ -9,6 +9,8 @@ export interface HubLogger {
 }
 
 const YIELD_EVERY = 50;
+/** How long the hub's consumer lets records gather before a fetch returns (Kafka only). */
+const LIVE_LINGER_MS = 50;
 
 /** Receives every event the hub sees, in the order it sees them. */
 export type HubListener = (event: HeraldEvent) => void;
@@ -85,6 +87,12 @@ export function createEventHub(options: EventHubOptions): EventHub {
         topics: options.topics,
         // Live stream: what happened before this instance started is served from the event log.
         fromBeginning: false,
+        // A group of this instance's own that never resumes: committing would only cost a request
+        // per batch and leave offsets behind in the broker.
+        commitOffsets: false,
+        // On Kafka, fetch once per linger instead of in a tight loop under load (kafkajs took 8 % of
+        // the API's loop in a profile of writes on Kafka); 50 ms later on a dashboard goes unnoticed.
+        lingerMs: LIVE_LINGER_MS,
       });
       await consumer.runBatches(async ({ topic, records }) => {
         for (const { offset, value } of records) {

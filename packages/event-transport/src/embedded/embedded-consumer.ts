@@ -45,6 +45,7 @@ export function createEmbeddedConsumer(context: EmbeddedConsumerContext, options
         topics: [...options.topics],
         fromBeginning: options.fromBeginning ?? true,
         redeliveryDelayMs: options.redeliveryDelayMs ?? DEFAULT_REDELIVERY_DELAY_MS,
+        commitOffsets: options.commitOffsets ?? true,
         deliver,
         maxBatchSize,
       };

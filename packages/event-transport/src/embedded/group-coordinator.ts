@@ -10,6 +10,8 @@ export interface GroupMember {
   readonly topics: readonly string[];
   readonly fromBeginning: boolean;
   readonly redeliveryDelayMs: number;
+  /** False: what this member handles is never written to the offset store (ConsumerOptions.commitOffsets). */
+  readonly commitOffsets: boolean;
   readonly deliver: DeliverBatch;
   readonly maxBatchSize: number;
 }
@@ -91,7 +93,7 @@ export function createGroupCoordinator(options: GroupCoordinatorOptions): GroupC
             deliver: member.deliver,
             maxBatchSize: member.maxBatchSize,
             redeliveryDelayMs: member.redeliveryDelayMs,
-            commit: (next) => offsets.commit(groupId, topic, log.partition, next),
+            commit: member.commitOffsets ? (next) => offsets.commit(groupId, topic, log.partition, next) : () => {},
             isAvailable: options.isAvailable,
             availabilityChanged: options.availabilityChanged,
             logger,

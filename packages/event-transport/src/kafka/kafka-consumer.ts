@@ -15,6 +15,9 @@ const COMMIT_EVERY_RECORDS = 100;
 const COMMIT_EVERY_MS = 1000;
 // A fetch waits at most this long for new records; it also bounds how long stop() waits.
 const MAX_FETCH_WAIT_MS = 500;
+// With a linger, what a fetch waits for besides the time: more than any batch under load holds,
+// so that it is the time that ends the wait.
+const LINGER_MIN_BYTES = 1024 * 1024;
 /** Upper bound of partitions one member handles at the same time (kafkajs caps it at the assigned ones). */
 const PARTITIONS_CONSUMED_CONCURRENTLY = 16;
 
@@ -27,6 +30,8 @@ const PARTITIONS_CONSUMED_CONCURRENTLY = 16;
  */
 export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logger: TransportLogger): EventConsumer {
   const redeliveryDelayMs = options.redeliveryDelayMs ?? DEFAULT_REDELIVERY_DELAY_MS;
+  const lingerMs = Math.min(options.lingerMs ?? 0, MAX_FETCH_WAIT_MS);
+  const commitsOffsets = options.commitOffsets ?? true;
   const resumeTimers = new Set<NodeJS.Timeout>();
   let consumer: Consumer | undefined;
   let stopRequested = new AbortController();
@@ -45,7 +50,7 @@ export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logg
     // Goes through the batch payload on purpose: consumer.commitOffsets() silently does nothing
     // once stop() has begun, and stop() is exactly when the last handled offsets must be saved.
     const commit = async (): Promise<void> => {
-      if (uncommitted === undefined) return;
+      if (uncommitted === undefined || !commitsOffsets) return;
       const offset = uncommitted;
       uncommitted = undefined;
       handledSinceCommit = 0;
@@ -115,7 +120,7 @@ export function createKafkaConsumer(kafka: Kafka, options: ConsumerOptions, logg
     const created = kafka.consumer({
       groupId: options.groupId,
       allowAutoTopicCreation: false,
-      maxWaitTimeInMs: MAX_FETCH_WAIT_MS,
+      ...(lingerMs > 0 ? { maxWaitTimeInMs: lingerMs, minBytes: LINGER_MIN_BYTES } : { maxWaitTimeInMs: MAX_FETCH_WAIT_MS }),
       retry: CONSUMER_RETRY,
     });
     consumer = created;
