@@ -95,9 +95,9 @@ function headersOf(options: HelmetOptions): ReadonlyArray<readonly [string, stri
  * Security headers on every response, from helmet: on pages the CSP above, HSTS (which browsers
  * heed over HTTPS only), `X-Content-Type-Options: nosniff`, `X-Frame-Options: DENY`,
  * `Referrer-Policy: no-referrer`, and helmet's cross-origin isolation defaults; on data responses
- * the subset that concerns them, with a policy allowing nothing (see `isData`). Set on the raw
- * response when a request arrives, so 404s, 405s and errors carry them too, and so does the event
- * stream, which writes its own head after hijacking the reply (Node merges them into it; none of
+ * the subset that concerns them, with a policy allowing nothing (see `isData`). Set on the reply
+ * when a request arrives, so 404s, 405s and errors carry them too, and so does the event stream,
+ * which copies the reply's headers into the head it writes after hijacking the reply (none of
  * them affects streaming).
  */
 export const securityHeadersPlugin = fp(
@@ -106,13 +106,17 @@ export const securityHeadersPlugin = fp(
       contentSecurityPolicy: { useDefaults: false, directives: directivesOf(directives) },
       xFrameOptions: { action: 'deny' },
     });
+    const asObject = (headers: ReadonlyArray<readonly [string, string]>) => Object.freeze(Object.fromEntries(headers));
     const appHeaders = headersOf(policy(withStorageOrigin(contentSecurityPolicy, storageOrigin)));
-    const docsHeaders = headersOf(policy(docsPolicy));
-    const dataHeaders = dataHeadersOf(appHeaders);
+    const docsHeaders = asObject(headersOf(policy(docsPolicy)));
+    const dataHeaders = asObject(dataHeadersOf(appHeaders));
+    const pageHeaders = asObject(appHeaders);
     app.addHook('onRequest', (request, reply, done) => {
       const { url } = request.raw;
-      const headers = isData(url ?? '') ? dataHeaders : isDocumentation(request.routeOptions.url ?? '') ? docsHeaders : appHeaders;
-      for (const [name, value] of headers) reply.raw.setHeader(name, value);
+      // On the reply, not the raw response: Node then writes them with the reply's own headers in
+      // one pass, where headers already set on the raw response would make it set every one of
+      // the reply's again, one by one (a measurable share of a read's CPU).
+      reply.headers(isData(url ?? '') ? dataHeaders : isDocumentation(request.routeOptions.url ?? '') ? docsHeaders : pageHeaders);
       done();
     });
   },

@@ -19,11 +19,25 @@ function directives(t: Test, csp: unknown): Map<string, string> {
 
 t.test('every kind of response carries the security headers', async (t) => {
   const herald = await startTestHerald(t);
-  const urls = ['/health/live', '/api/v1/products', '/openapi.json', '/docs/', '/api/v1/nowhere'];
-  if (dashboardUrls().size > 0) urls.push('/');
-  for (const url of urls) {
-    const response = await herald.app.inject({ method: 'GET', url });
+  const token = await herald.adminToken();
+  const json = { 'content-type': 'application/json' };
+  const requests: Array<{ method: 'GET' | 'POST' | 'DELETE'; url: string; headers?: Record<string, string>; payload?: string; status: number }> = [
+    { method: 'GET', url: '/health/live', status: 200 },
+    { method: 'GET', url: '/api/v1/products', status: 200 },
+    { method: 'GET', url: '/openapi.json', status: 200 },
+    { method: 'GET', url: '/docs/', status: 200 },
+    { method: 'GET', url: '/api/v1/nowhere', status: 404 },
+    { method: 'DELETE', url: '/health/live', status: 405 },
+    { method: 'POST', url: '/api/v1/products', headers: json, payload: '{}', status: 401 },
+    { method: 'POST', url: '/api/v1/products', headers: { ...json, authorization: `Bearer ${token}` }, payload: '{"sku":', status: 400 },
+    { method: 'POST', url: '/api/v1/products', headers: { 'content-type': 'text/plain', authorization: `Bearer ${token}` }, payload: 'x', status: 415 },
+  ];
+  if (dashboardUrls().size > 0) requests.push({ method: 'GET', url: '/', status: 200 });
+  for (const request of requests) {
+    const response = await herald.app.inject(request);
     const { headers } = response;
+    const url = `${request.method} ${request.url}`;
+    t.equal(response.statusCode, request.status, `${url}: ${request.status}`);
     t.ok(headers['content-security-policy'], `${url} (${response.statusCode}): Content-Security-Policy`);
     t.equal(headers['x-content-type-options'], 'nosniff', `${url}: nosniff`);
     t.equal(headers['x-frame-options'], 'DENY', `${url}: X-Frame-Options`);

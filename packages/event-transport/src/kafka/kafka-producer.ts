@@ -1,10 +1,11 @@
-import { Partitioners, type Kafka, type Message, type Producer, type RetryOptions } from 'kafkajs';
+import { type Kafka, type Message, type Producer, type RetryOptions } from 'kafkajs';
 import { TransportError } from '../errors.js';
 import { assertMessages } from '../internal/validate.js';
 import { silentLogger } from '../internal/silent-logger.js';
 import type { EventProducer, OutgoingMessage, TransportLogger } from '../types.js';
 import { createKafkaClient, DEFAULT_REQUEST_TIMEOUT_MS, type KafkaConnectionOptions } from './kafka-client.js';
 import { fromKafkaError } from './kafka-errors.js';
+import { keyedPartitioner } from './keyed-partitioner.js';
 
 /**
  * kafkajs's own retries stay short (about two seconds of waiting in all) because the caller —
@@ -57,7 +58,7 @@ export function createKafkaProducer(options: KafkaConnectionOptions, logger: Tra
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: keyedPartitioner,
       retry: PRODUCER_RETRY,
     });
     try {
