@@ -14,7 +14,7 @@ import { migrateAnalytics } from '@herald/analytics';
 import { buildApp } from './app.js';
 import { prepareAuth, type AuthStartUp } from './auth/start-up.js';
 import type { Config } from './config.js';
-import { startConsumerThread, type ConsumerThread } from './consumers/consumer-thread.js';
+import { ConsumerThreadStopped, startConsumerThread, type ConsumerThread } from './consumers/consumer-thread.js';
 import { eventLogAt, openEventLog, type EventLogAccess } from './consumers/event-log-access.js';
 import { feedAccessAt } from './consumers/feed-access.js';
 import type { NotifierConfig } from '@herald/notifier';
@@ -230,7 +230,9 @@ export async function startHerald(config: Config, notifierConfig: NotifierConfig
           await thread.start();
           return thread;
         });
-    consumers.catch((error) => logger.error({ err: error }, 'in-process consumers failed to start'));
+    consumers.catch((error) => {
+      if (!(error instanceof ConsumerThreadStopped)) logger.error({ err: error }, 'in-process consumers failed to start');
+    });
 
     const app = await buildApp(
       {

@@ -54,3 +54,24 @@ t.test('after the timeout the error names the topics still without leaders', asy
     message: /within 30 ms: b$/,
   });
 });
+
+t.test('once metadata names the leaders, each topic is waited for until its leaders serve it', async (t) => {
+  const source = scripted([[topic('a', [0]), topic('b', [0])], [topic('b', [0])]]);
+  const confirmations: string[] = [];
+  let refusals = 2;
+  const confirm = async (name: string) => {
+    confirmations.push(name);
+    if (name === 'b' && refusals-- > 0) throw protocolError('NOT_LEADER_FOR_PARTITION');
+  };
+  await waitForTopicLeaders(source.fetch, ['a', 'b'], { ...quick, confirm });
+  t.same(confirmations, ['a', 'b', 'b', 'b'], 'a topic confirmed once is not asked again');
+  t.same(source.asked, [['a', 'b'], ['b'], ['b']], 'metadata is read again for what is not served yet');
+});
+
+t.test('a leader that refuses for another reason ends the wait at once', async (t) => {
+  const source = scripted([[topic('a', [0])]]);
+  const confirm = async () => {
+    throw protocolError('TOPIC_AUTHORIZATION_FAILED');
+  };
+  await t.rejects(waitForTopicLeaders(source.fetch, ['a'], { ...quick, confirm }), { message: 'retries exceeded' });
+});

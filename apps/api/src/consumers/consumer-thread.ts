@@ -33,6 +33,14 @@ export interface ConsumerThread {
   stop(timeoutMs: number): Promise<void>;
 }
 
+/** What `start()` rejects with when the thread is stopped first: part of a normal stop, not a failure. */
+export class ConsumerThreadStopped extends Error {
+  constructor() {
+    super('the consumer thread was stopped before its consumers had started');
+    this.name = 'ConsumerThreadStopped';
+  }
+}
+
 const RESTART_DELAY_MS = 1_000;
 const RESTART_DELAY_MAX_MS = 30_000;
 
@@ -109,6 +117,7 @@ export function startConsumerThread(options: ConsumerThreadOptions): ConsumerThr
   return {
     stores,
     start() {
+      if (stopping) return Promise.reject(new ConsumerThreadStopped());
       wanted = true;
       const started = new Promise<void>((resolve, reject) => startWaiters.push({ resolve, reject }));
       send({ type: 'start' });
@@ -125,7 +134,7 @@ export function startConsumerThread(options: ConsumerThreadOptions): ConsumerThr
     async stop(timeoutMs) {
       stopping = true;
       clearTimeout(restartTimer);
-      for (const waiter of startWaiters.splice(0)) waiter.reject(new Error('the consumer thread is stopping'));
+      for (const waiter of startWaiters.splice(0)) waiter.reject(new ConsumerThreadStopped());
       const current = worker;
       if (!current) return;
       const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));

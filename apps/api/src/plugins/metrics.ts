@@ -305,11 +305,13 @@ export const metricsPlugin = fp(
     if (options.archive) registerArchiveMetrics(registry, perScrape('archive', options.archive, timeoutMs, log));
 
     app.decorate('metrics', registry);
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback hook: no promise per request.
+    app.addHook('onResponse', (request, reply, done) => {
       requestDuration.observe(
         { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: reply.statusCode },
         reply.elapsedTime / 1000,
       );
+      done();
     });
     app.openapi.route(app, 'getMetrics', async (_request, reply) =>
       reply.type(registry.contentType).send(await registry.metrics()),

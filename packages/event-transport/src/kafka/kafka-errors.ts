@@ -43,10 +43,12 @@ function causes(error: unknown): KafkaJsLikeError[] {
 
 /**
  * The cluster does not know the topic or its partitions' leaders yet: what a broker answers for a
- * topic the controller has just created, until the news reaches it.
+ * topic the controller has just created, until the news reaches it. A broker that metadata
+ * already names as a partition's leader may also answer NOT_LEADER_FOR_PARTITION for a moment,
+ * until it has taken the partition over.
  */
 export function isNotYetKnownTopic(error: unknown): boolean {
-  return causes(error).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE');
+  return causes(error).some((e) => e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.type === 'LEADER_NOT_AVAILABLE' || e.type === 'NOT_LEADER_FOR_PARTITION');
 }
 
 /** Translates a kafkajs error into a TransportError (keeping it as `cause`). */

@@ -86,7 +86,10 @@ export function createKafkaTransport(options: KafkaTransportOptions): KafkaTrans
             replicationFactor: options.replicationFactor ?? 1,
           })),
         });
-        await waitForTopicLeaders((names) => client.fetchTopicMetadata({ topics: names }), missing, TOPIC_LEADERS_WAIT);
+        await waitForTopicLeaders((names) => client.fetchTopicMetadata({ topics: names }), missing, {
+          ...TOPIC_LEADERS_WAIT,
+          confirm: (topic) => client.fetchTopicOffsets(topic),
+        });
       });
     },
 

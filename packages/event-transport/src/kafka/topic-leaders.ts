@@ -11,6 +11,11 @@ export type FetchTopicMetadata = (topics: string[]) => Promise<{ topics: TopicPa
 export interface LeaderWaitOptions {
   timeoutMs: number;
   pollMs: number;
+  /**
+   * Asks a topic's leaders themselves (e.g. for its offsets) once metadata names them: metadata
+   * can name a leader a moment before that broker serves the partition.
+   */
+  confirm?: (topic: string) => Promise<unknown>;
 }
 
 /**
@@ -22,15 +27,33 @@ export interface LeaderWaitOptions {
 export async function waitForTopicLeaders(
   fetchMetadata: FetchTopicMetadata,
   topics: string[],
-  { timeoutMs, pollMs }: LeaderWaitOptions,
+  { timeoutMs, pollMs, confirm }: LeaderWaitOptions,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let waitingFor = topics;
+  const confirmed = new Set<string>();
+  /** The topics whose leaders do not serve them yet; the others are remembered as confirmed. */
+  const notServedYet = async (candidates: string[]): Promise<string[]> => {
+    const waiting: string[] = [];
+    for (const topic of candidates) {
+      try {
+        await confirm!(topic);
+        confirmed.add(topic);
+      } catch (error) {
+        if (!isNotYetKnownTopic(error)) throw error;
+        waiting.push(topic);
+      }
+    }
+    return waiting;
+  };
   for (;;) {
     try {
       const { topics: found } = await fetchMetadata(waitingFor);
       waitingFor = waitingFor.filter((topic) => !hasLeaders(found.find((entry) => entry.name === topic)));
-      if (waitingFor.length === 0) return;
+      if (waitingFor.length === 0) {
+        waitingFor = confirm ? await notServedYet(topics.filter((topic) => !confirmed.has(topic))) : [];
+        if (waitingFor.length === 0) return;
+      }
     } catch (error) {
       if (!isNotYetKnownTopic(error)) throw error;
     }
