@@ -16,6 +16,7 @@ export const problemTypes = {
   HERALD_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed', slug: 'method-not-allowed' },
   HERALD_DUPLICATE_HANDLE: { status: 409, title: 'Handle already taken', slug: 'duplicate-handle' },
   HERALD_DUPLICATE_POST_ID: { status: 409, title: 'Post id already taken', slug: 'duplicate-post-id' },
+  HERALD_DUPLICATE_ADJUSTMENT_ID: { status: 409, title: 'Stock adjustment id already taken', slug: 'duplicate-adjustment-id' },
   HERALD_DUPLICATE_SLUG: { status: 409, title: 'Blog slug already taken', slug: 'duplicate-slug' },
   HERALD_FOLLOW_SELF: { status: 409, title: 'Cannot follow oneself', slug: 'follow-self' },
   HERALD_DUPLICATE_SKU: { status: 409, title: 'SKU already in use', slug: 'duplicate-sku' },

@@ -767,6 +767,11 @@ export interface paths {
          * @description Atomic and safe under concurrent requests; stock never goes below zero (409 when the stock
          *     is insufficient). Publishes `StockAdjusted`, and `LowStockWarning` when the adjustment
          *     moves the product into the low-stock state.
+         *
+         *     Safe to retry with an `id` chosen by the client (a UUID): the first request records the
+         *     adjustment under it (201); a repeat of the same adjustment (same product, `delta` and
+         *     `reason`) applies nothing and answers 200 with the adjustment as recorded and the product
+         *     as it is now; a different adjustment under a taken id is a 409.
          */
         post: operations["adjustStock"];
         delete?: never;
@@ -1538,6 +1543,11 @@ export interface components {
             next_cursor: string | null;
         };
         StockAdjustmentCreate: {
+            /**
+             * Format: uuid
+             * @description Chosen by the client to make retries safe (see the operation); else the server picks one.
+             */
+            id?: string;
             /** @description Units to add (positive) or remove (negative); never zero. */
             delta: number;
             reason: components["schemas"]["StockReason"];
@@ -3306,6 +3316,16 @@ export interface operations {
             };
         };
         responses: {
+            /** @description A retry of an adjustment already recorded under the same `id`; nothing applied again. The product as it is now. */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StockAdjustment"];
+                };
+            };
             /** @description The adjustment, with the product after it */
             201: {
                 headers: {

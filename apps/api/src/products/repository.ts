@@ -119,10 +119,12 @@ export async function applyStockDelta(
   return rows[0];
 }
 
-export async function insertStockAdjustment(client: PoolClient, adjustment: StockAdjustmentRow): Promise<void> {
-  await client.query(
+/** Inserts the adjustment; false when its id is taken (a client-chosen id, see `adjustStock`). */
+export async function insertStockAdjustment(client: PoolClient, adjustment: StockAdjustmentRow): Promise<boolean> {
+  const { rowCount } = await client.query(
     `INSERT INTO stock_adjustments (id, product_id, delta, reason, stock_before, stock_after, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (id) DO NOTHING`,
     [
       adjustment.id,
       adjustment.product_id,
@@ -133,6 +135,15 @@ export async function insertStockAdjustment(client: PoolClient, adjustment: Stoc
       adjustment.created_at,
     ],
   );
+  return rowCount === 1;
+}
+
+export async function findStockAdjustment(db: Queryable, id: string): Promise<StockAdjustmentRow | undefined> {
+  const { rows } = await db.query<StockAdjustmentRow>(
+    'SELECT id, product_id, delta, reason, stock_before, stock_after, created_at FROM stock_adjustments WHERE id = $1',
+    [id],
+  );
+  return rows[0];
 }
 
 /** Fixed SQL fragments for the low-stock filter; a literal predicate lets the partial index serve `true`. */

@@ -42,10 +42,10 @@ export async function productRoutes(app: FastifyInstance, { service }: { service
   });
 
   app.openapi.route(app, 'adjustStock', async (request, reply) => {
-    const adjustment = await service.adjustStock(
+    const { adjustment, created } = await service.adjustStock(
       (request.params as Params).id,
       request.body as components['schemas']['StockAdjustmentCreate'],
     );
-    return reply.code(201).header('etag', etagOf(adjustment.product.version)).send(adjustment);
+    return reply.code(created ? 201 : 200).header('etag', etagOf(adjustment.product.version)).send(adjustment);
   });
 }

@@ -231,52 +231,90 @@ export function createProductService(options: ProductServiceOptions) {
       });
     },
 
-    async adjustStock(id: string, input: StockAdjustmentCreate): Promise<StockAdjustment> {
-      return write(async (client) => {
-        const after = await repository.applyStockDelta(client, id, input.delta, MAX_STOCK);
-        if (!after) {
-          const current = await repository.findProduct(client, id);
-          if (!current) throw notFound('product', id);
-          if (current.stock + input.delta < 0) {
-            throw new HttpProblem(
-              'HERALD_INSUFFICIENT_STOCK',
-              `product ${id} has ${current.stock} in stock; cannot remove ${-input.delta}`,
-              [{ in: 'body', field: 'delta', message: `exceeds the available stock of ${current.stock}` }],
-            );
-          }
+    /**
+     * Applies a delta. With a client-chosen `id` a retry is safe: an adjustment already recorded
+     * under that id is answered again (`created: false`, nothing applied twice) when it is the
+     * same adjustment of the same product, and is a 409 otherwise.
+     */
+    async adjustStock(id: string, input: StockAdjustmentCreate): Promise<{ adjustment: StockAdjustment; created: boolean }> {
+      const earlier = await recordedAdjustment(id, input);
+      if (earlier) return { adjustment: earlier, created: false };
+      try {
+        return { adjustment: await applyAdjustment(id, input), created: true };
+      } catch (error) {
+        // A request with the same id committed between the look-up above and this one's insert.
+        if (!(error instanceof HttpProblem && error.code === 'HERALD_DUPLICATE_ADJUSTMENT_ID')) throw error;
+        const concurrent = await recordedAdjustment(id, input);
+        if (concurrent) return { adjustment: concurrent, created: false };
+        throw error;
+      }
+    },
+  };
+
+  function adjustmentIdTaken(adjustmentId: string) {
+    return new HttpProblem('HERALD_DUPLICATE_ADJUSTMENT_ID', `a different stock adjustment with the id ${adjustmentId} exists`, [
+      { in: 'body', field: 'id', message: 'is taken by a different stock adjustment' },
+    ]);
+  }
+
+  /** The adjustment recorded under the request's id, if it is this very adjustment; a 409 if it is another. */
+  async function recordedAdjustment(productId: string, input: StockAdjustmentCreate): Promise<StockAdjustment | undefined> {
+    if (input.id === undefined) return undefined;
+    const row = await repository.findStockAdjustment(pool, input.id);
+    if (!row) return undefined;
+    if (row.product_id !== productId || row.delta !== input.delta || row.reason !== input.reason) throw adjustmentIdTaken(input.id);
+    // Adjustments go with their product, so it is there unless deleted this very moment.
+    const product = await repository.findProduct(pool, productId);
+    if (!product) throw notFound('product', productId);
+    return toStockAdjustment(row, product);
+  }
+
+  function applyAdjustment(id: string, input: StockAdjustmentCreate): Promise<StockAdjustment> {
+    return write(async (client) => {
+      const after = await repository.applyStockDelta(client, id, input.delta, MAX_STOCK);
+      if (!after) {
+        const current = await repository.findProduct(client, id);
+        if (!current) throw notFound('product', id);
+        if (current.stock + input.delta < 0) {
           throw new HttpProblem(
-            'HERALD_STOCK_LIMIT',
-            `stock of product ${id} would exceed ${MAX_STOCK}`,
-            [{ in: 'body', field: 'delta', message: `would take stock above ${MAX_STOCK}` }],
+            'HERALD_INSUFFICIENT_STOCK',
+            `product ${id} has ${current.stock} in stock; cannot remove ${-input.delta}`,
+            [{ in: 'body', field: 'delta', message: `exceeds the available stock of ${current.stock}` }],
           );
         }
-        const adjustment = {
-          id: uuidv7(),
+        throw new HttpProblem(
+          'HERALD_STOCK_LIMIT',
+          `stock of product ${id} would exceed ${MAX_STOCK}`,
+          [{ in: 'body', field: 'delta', message: `would take stock above ${MAX_STOCK}` }],
+        );
+      }
+      const adjustment = {
+        id: input.id ?? uuidv7(),
+        product_id: id,
+        delta: input.delta,
+        reason: input.reason,
+        stock_before: after.stock_before,
+        stock_after: after.stock,
+        created_at: after.updated_at,
+      };
+      // Taken: thrown, so the transaction rolls the delta back.
+      if (!(await repository.insertStockAdjustment(client, adjustment))) throw adjustmentIdTaken(adjustment.id);
+      const before = { stock: after.stock_before, low_stock_threshold: after.low_stock_threshold };
+      const events: HeraldEvent[] = [
+        event('StockAdjusted', id, after.updated_at, {
           product_id: id,
+          adjustment_id: adjustment.id,
           delta: input.delta,
           reason: input.reason,
           stock_before: after.stock_before,
           stock_after: after.stock,
-          created_at: after.updated_at,
-        };
-        await repository.insertStockAdjustment(client, adjustment);
-        const before = { stock: after.stock_before, low_stock_threshold: after.low_stock_threshold };
-        const events: HeraldEvent[] = [
-          event('StockAdjusted', id, after.updated_at, {
-            product_id: id,
-            adjustment_id: adjustment.id,
-            delta: input.delta,
-            reason: input.reason,
-            stock_before: after.stock_before,
-            stock_after: after.stock,
-            version: after.version,
-          }),
-        ];
-        if (entersLowStock(before, after)) events.push(lowStockWarning(after, 'stock_adjusted'));
-        return [toStockAdjustment(adjustment, after), events];
-      });
-    },
-  };
+          version: after.version,
+        }),
+      ];
+      if (entersLowStock(before, after)) events.push(lowStockWarning(after, 'stock_adjusted'));
+      return [toStockAdjustment(adjustment, after), events];
+    });
+  }
 }
 
 export type ProductService = ReturnType<typeof createProductService>;
