@@ -106,7 +106,7 @@ function readsSummary(run: ProfileRun, reads: ReadPhase, commit: string, options
 
 export function renderProfile(run: ProfileRun, startedAt: string, commit: string, options: MeasureContext['options']): string {
   const header = [
-    `# Where Herald's ${run.reads ? 'read' : 'write'} path spends its CPU — ${startedAt}`,
+    `# Where the ${run.reads ? 'read' : 'write'} path spends its CPU: ${LABELS[run.variant]} — ${startedAt}`,
     '',
   ];
   const lines = run.reads ? [...header, ...readsSummary(run, run.reads, commit, options)] : [...header, ...writesSummary(run, commit, options)];

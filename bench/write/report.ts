@@ -202,17 +202,21 @@ export function computeChecks(results: VariantResult[], summaries: VariantSummar
       met: pipeline ? pipeline.undrainedRounds === 0 && Math.max(...drains) <= DRAIN_TARGET_SECONDS : null,
     });
   }
-  const herald = find('herald-embedded');
-  for (const kind of ['by-id', 'list'] as const) {
-    if (!herald?.reads || !minimal?.reads) continue;
-    const value = ratio(herald.reads[kind].requestsPerSecond, minimal.reads[kind].requestsPerSecond);
-    checks.push({
-      name: `Herald reads/s ÷ minimal, ${kind === 'by-id' ? 'GET /products/{id}' : 'GET /products?limit=20'}`,
-      value,
-      perRound: roundRatios('herald-embedded', 'minimal-prepared', (r) => r.reads?.[kind].load.requestsPerSecond ?? null),
-      target: `≥ ${READ_TARGET}`,
-      met: atLeast(value, READ_TARGET),
-    });
+  // As `npm start` runs (A), and the API alone (A′): right after A's write load its consumer thread
+  // and the LevelDB under the event log may still be busy, which A′ has nothing of.
+  for (const [variant, label] of [['herald-embedded', 'A'], ['herald-embedded-api', 'A′']] as const) {
+    const herald = find(variant);
+    for (const kind of ['by-id', 'list'] as const) {
+      if (!herald?.reads || !minimal?.reads) continue;
+      const value = ratio(herald.reads[kind].requestsPerSecond, minimal.reads[kind].requestsPerSecond);
+      checks.push({
+        name: `Herald (${label}) reads/s ÷ minimal, ${kind === 'by-id' ? 'GET /products/{id}' : 'GET /products?limit=20'}`,
+        value,
+        perRound: roundRatios(variant, 'minimal-prepared', (r) => r.reads?.[kind].load.requestsPerSecond ?? null),
+        target: `≥ ${READ_TARGET}`,
+        met: atLeast(value, READ_TARGET),
+      });
+    }
   }
   const statements = find('minimal-4-statements');
   const pgbench = find('pgbench');

@@ -32,8 +32,12 @@ export type Drain = 'none' | 'outbox' | 'consumers';
 export const drainOf = (variant: VariantName): Drain =>
   !isHerald(variant) ? 'none' : variant.endsWith('-api') ? 'outbox' : 'consumers';
 
-/** The variants whose reads are measured: Herald (one transport is enough) and the minimal server. */
-export const measuresReads = (variant: VariantName) => variant === 'herald-embedded' || variant === 'minimal-prepared';
+/**
+ * The variants whose reads are measured: Herald on one transport (it does not touch the broker),
+ * as `npm start` runs it (A) and without consumers in the process (A′), and the minimal server.
+ */
+export const measuresReads = (variant: VariantName) =>
+  variant === 'herald-embedded' || variant === 'herald-embedded-api' || variant === 'minimal-prepared';
 
 /** The API's pool size by default (DB_POOL_MAX); the minimal server gets the same. */
 export const POOL_MAX = 10;
@@ -123,6 +127,7 @@ async function startMinimal(mode: 'prepared' | 'statements', settings: ServerSet
     port,
     env: { DATABASE_URL: settings.databaseUrl, PORT: String(port), WRITE_MODE: mode, DB_POOL_MAX: String(POOL_MAX) },
     readyPath: '/health/ready',
+    nodeFlags: settings.nodeFlags ?? [],
   });
 }
 
