@@ -1,27 +1,20 @@
-import { Writable } from 'node:stream';
 import { createEmbeddedBroker } from '@herald/event-transport';
-import { pino } from 'pino';
 import t from 'tap';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { createPool } from '../src/db/pool.js';
 import { idleHub, stubPublisher } from './helpers/app-stubs.js';
+import { capturedLog } from './helpers/captured-log.js';
 import { testServerUrl } from './helpers/test-database.js';
 
 
 t.test('each request leaves one access-log line, written when it completes, naming the request and its outcome', async (t) => {
-  const lines: Array<Record<string, any>> = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { logger, lines } = capturedLog('info');
   const pool = createPool(testServerUrl(), 1, 'herald-access-log-test');
   const transport = createEmbeddedBroker();
   const app = await buildApp(
     { config: loadConfig({ LOG_LEVEL: 'info' }), pool, publisher: stubPublisher, eventHub: idleHub, transport },
-    pino({ level: 'info' }, sink),
+    logger,
   );
   t.teardown(async () => {
     await app.close();

@@ -1,17 +1,10 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import t from 'tap';
+import { capturedLog } from '../helpers/captured-log.js';
 import { startTestHerald } from '../helpers/herald.js';
 
 t.test('stopping before the in-process consumers have started is a normal stop, not an error', async (t) => {
-  const lines: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const herald = await startTestHerald(t, { IN_PROCESS_CONSUMERS: 'true' }, pino({ level: 'info' }, sink));
+  const { logger, lines } = capturedLog('info');
+  const herald = await startTestHerald(t, { IN_PROCESS_CONSUMERS: 'true' }, logger);
   let consumersStarted = false;
   void herald.consumers.then((thread) => {
     consumersStarted = thread !== undefined;
