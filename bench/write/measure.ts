@@ -142,11 +142,22 @@ export interface ReadPhase extends Phase {
   window: [number, number];
 }
 
-/** Warm-up and measured load of one kind of read, over products the write load created. */
-export async function measureRead(server: ServerProcess, db: pg.Pool, kind: ReadKind, context: MeasureContext): Promise<ReadPhase> {
-  const { options } = context;
+/** Up to READ_IDS ids of the products the write load created, in random order. */
+async function readIds(db: pg.Pool): Promise<string[]> {
   const { rows } = await db.query<{ id: string }>('SELECT id FROM products ORDER BY random() LIMIT $1', [READ_IDS]);
-  const common = { url: server.url, kind, ids: rows.map((row) => row.id), connections: options.connections };
+  return rows.map((row) => row.id);
+}
+
+/** Warm-up and measured load of one kind of read, over products the write load created. */
+export async function measureRead(
+  server: ServerProcess,
+  db: pg.Pool,
+  kind: ReadKind,
+  context: MeasureContext,
+  ids?: string[],
+): Promise<ReadPhase> {
+  const { options } = context;
+  const common = { url: server.url, kind, ids: ids ?? (await readIds(db)), connections: options.connections };
   if (options.warmupSeconds > 0) await runReadLoad({ ...common, durationSeconds: options.warmupSeconds });
   const start = sample(server, context);
   const windowStart = monotonicMicros();
@@ -156,8 +167,9 @@ export async function measureRead(server: ServerProcess, db: pg.Pool, kind: Read
 
 async function measureReads(server: ServerProcess, db: pg.Pool, context: MeasureContext): Promise<Record<ReadKind, Phase>> {
   const phases = {} as Record<ReadKind, Phase>;
+  const ids = await readIds(db);
   for (const kind of ['by-id', 'list'] as const) {
-    const { load, cpu } = await measureRead(server, db, kind, context);
+    const { load, cpu } = await measureRead(server, db, kind, context, ids);
     phases[kind] = { load, cpu };
   }
   return phases;

@@ -53,8 +53,8 @@ interface RecentRecord {
  *
  * Records are checked against the event schemas when someone is listening; with no client
  * connected (most of the time, for most instances) they are only kept, and checked when a client
- * resuming from a recent event reads them (each record once; at most SSE_RECENT_EVENTS of them). Under write load that saves the API's loop a
- * schema validation per event that nobody would have read.
+ * resuming from a recent event reads them (each record once; at most SSE_RECENT_EVENTS of them).
+ * Under write load that saves the API's loop a schema validation per event nobody would read.
  */
 export function createEventHub(options: EventHubOptions): EventHub {
   const listeners = new Set<HubListener>();

@@ -33,11 +33,11 @@ export async function waitForTopicLeaders(
   let waitingFor = topics;
   const confirmed = new Set<string>();
   /** The topics whose leaders do not serve them yet; the others are remembered as confirmed. */
-  const notServedYet = async (candidates: string[]): Promise<string[]> => {
+  const notServedYet = async (ask: (topic: string) => Promise<unknown>, candidates: string[]): Promise<string[]> => {
     const waiting: string[] = [];
     for (const topic of candidates) {
       try {
-        await confirm!(topic);
+        await ask(topic);
         confirmed.add(topic);
       } catch (error) {
         if (!isNotYetKnownTopic(error)) throw error;
@@ -51,7 +51,7 @@ export async function waitForTopicLeaders(
       const { topics: found } = await fetchMetadata(waitingFor);
       waitingFor = waitingFor.filter((topic) => !hasLeaders(found.find((entry) => entry.name === topic)));
       if (waitingFor.length === 0) {
-        waitingFor = confirm ? await notServedYet(topics.filter((topic) => !confirmed.has(topic))) : [];
+        waitingFor = confirm ? await notServedYet(confirm, topics.filter((topic) => !confirmed.has(topic))) : [];
         if (waitingFor.length === 0) return;
       }
     } catch (error) {
