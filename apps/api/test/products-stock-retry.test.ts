@@ -107,3 +107,19 @@ t.test('a refused first try (insufficient stock) records nothing: the same id ca
   t.equal((await adjust(product.id, { id, delta: -2, reason: 'sale' })).statusCode, 201, 'the id is still free');
   t.equal(await stockOf(product.id), 0);
 });
+
+t.test('only an admin adjusts stock: without a token 401, a user 403, and neither learns of a taken id', async (t) => {
+  const product = await create(20);
+  const id = randomUUID();
+  t.equal((await adjust(product.id, { id, delta: -1, reason: 'sale' })).statusCode, 201);
+  const user = await herald.signUp();
+  const url = `${PRODUCTS}/${product.id}/stock-adjustments`;
+  for (const [who, as, status] of [['anonymous', 'anonymous', 401], ['a user', user.accessToken, 403]] as const) {
+    for (const body of [{ id, delta: -1, reason: 'sale' }, { id, delta: -9, reason: 'other' }]) {
+      const response = await herald.request({ method: 'POST', url, as, body });
+      t.equal(response.statusCode, status, `${who}, ${body.delta}: ${status}`);
+      t.match(response.headers['content-type'], /^application\/problem\+json/);
+    }
+  }
+  t.equal(await stockOf(product.id), 19, 'nothing applied');
+});
