@@ -11,6 +11,11 @@ export interface RecentIds {
 
 export function createRecentIds(capacity: number): RecentIds {
   const ids = new Map<string, true>();
+  // One iterator for the whole life of the map. Everything it has passed was evicted or moved to
+  // the end, so what it yields next is the least recent id. A fresh `ids.keys()` per eviction
+  // would first step over every deleted slot the map has not compacted yet (about 4 µs per id
+  // at a capacity of 10 000, against 0.3 µs).
+  let oldestFirst = ids.keys();
   return {
     has(id) {
       if (!ids.delete(id)) return false;
@@ -22,8 +27,10 @@ export function createRecentIds(capacity: number): RecentIds {
       ids.delete(id);
       ids.set(id, true);
       while (ids.size > capacity) {
-        const oldest = ids.keys().next().value as string;
-        ids.delete(oldest);
+        let oldest = oldestFirst.next();
+        // An iterator that once reached the end stays there; start another.
+        if (oldest.done) oldest = (oldestFirst = ids.keys()).next();
+        ids.delete(oldest.value as string);
       }
     },
     get size() {

@@ -1,4 +1,5 @@
 import {
+  BatchGetItemCommand,
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
@@ -18,9 +19,10 @@ import type { EventLog, EventLogOptions, LogEntry, RequestOptions } from './type
 
 const DEFAULT_TTL_GRACE_SECONDS = 7 * 24 * 3600;
 const BATCH_WRITE_MAX = 25;
+const BATCH_GET_MAX = 100;
 const DEFAULT_APPEND_CONCURRENCY = 4;
-/** Requests per batch of puts before items DynamoDB keeps leaving unprocessed count as "unavailable". */
-const APPEND_ROUNDS = 8;
+/** Requests per batch (of puts or gets) before items DynamoDB keeps leaving unprocessed count as "unavailable". */
+const BATCH_ROUNDS = 8;
 const LEASE_PREFIX = 'lease#';
 
 type Item = Record<string, AttributeValue>;
@@ -52,7 +54,7 @@ function isConditionFailure(error: unknown): boolean {
   );
 }
 
-function isEventItem(item: Item | undefined): item is Item {
+function isEventItem(item: Item | undefined): boolean {
   return item?.[ATTR.eventJson]?.S !== undefined;
 }
 
@@ -74,7 +76,54 @@ export function createEventLog(options: EventLogOptions): EventLog {
     return `the AWS endpoint of region ${await client.config.region()}`;
   };
 
-  /** Runs a query to exhaustion (or `limit` items), page by page. */
+  /** The items of `ids` from the table (consistent reads), by id; ids no longer there are absent. */
+  async function batchGet(ids: string[], signal: AbortSignal | undefined): Promise<Map<string, Item>> {
+    const found = new Map<string, Item>();
+    let keys: Item[] = ids.map((id) => ({ [ATTR.id]: { S: id } }));
+    let delay = 50;
+    for (let round = 0; keys.length > 0; round++) {
+      if (round === BATCH_ROUNDS) {
+        throw new EventLogError(
+          EVENT_LOG_ERROR_CODES.unavailable,
+          `${keys.length} of ${ids.length} reads from ${tableName} stayed unprocessed after ${BATCH_ROUNDS} tries (throttled)`,
+        );
+      }
+      if (round > 0) {
+        await sleep(delay / 2 + Math.random() * (delay / 2));
+        delay = Math.min(delay * 2, 2_000);
+      }
+      signal?.throwIfAborted();
+      const result = await client.send(
+        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
+        { abortSignal: signal },
+      );
+      for (const item of result.Responses?.[tableName] ?? []) {
+        if (isEventItem(item)) found.set(item[ATTR.id]!.S!, item);
+      }
+      keys = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+    return found;
+  }
+
+  /**
+   * Index items as whole items, in their order. A keys-only index item is completed from the
+   * table; one whose event was removed in the meantime (archived) is dropped.
+   */
+  async function withBodies(indexItems: Item[], signal: AbortSignal | undefined): Promise<Item[]> {
+    const missing = indexItems.filter((item) => !isEventItem(item)).map((item) => item[ATTR.id]!.S!);
+    if (missing.length === 0) return indexItems;
+    const bodies = await batchGet(missing, signal);
+    return indexItems.flatMap((item) => {
+      if (isEventItem(item)) return [item];
+      const body = bodies.get(item[ATTR.id]!.S!);
+      return body ? [body] : [];
+    });
+  }
+
+  /**
+   * Runs an index query to exhaustion, page by page, each page's bodies fetched 100 at a time as
+   * the caller reads on (a caller that stops early fetches no more).
+   */
   async function* query(input: Omit<QueryCommandInput, 'TableName'>, signal?: AbortSignal): AsyncGenerator<Item> {
     let startKey: Item | undefined;
     do {
@@ -82,7 +131,10 @@ export function createEventLog(options: EventLogOptions): EventLog {
         new QueryCommand({ TableName: tableName, ...input, ExclusiveStartKey: startKey }),
         { abortSignal: signal },
       );
-      for (const item of page.Items ?? []) yield item;
+      const items = page.Items ?? [];
+      for (let i = 0; i < items.length; i += BATCH_GET_MAX) {
+        yield* await withBodies(items.slice(i, i + BATCH_GET_MAX), signal);
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
   }
@@ -156,7 +208,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
       new GetItemCommand({ TableName: tableName, Key: { [ATTR.id]: { S: id } }, ConsistentRead: true }),
       { abortSignal: signal },
     );
-    return isEventItem(item) ? item : undefined;
+    return item && isEventItem(item) ? item : undefined;
   }
 
   async function batchDelete(ids: string[]): Promise<void> {
@@ -186,10 +238,10 @@ export function createEventLog(options: EventLogOptions): EventLog {
     let requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: item } }));
     let delay = 50;
     for (let round = 0; requests.length > 0; round++) {
-      if (round === APPEND_ROUNDS) {
+      if (round === BATCH_ROUNDS) {
         throw new EventLogError(
           EVENT_LOG_ERROR_CODES.unavailable,
-          `${requests.length} of ${items.length} writes to ${tableName} stayed unprocessed after ${APPEND_ROUNDS} tries (throttled)`,
+          `${requests.length} of ${items.length} writes to ${tableName} stayed unprocessed after ${BATCH_ROUNDS} tries (throttled)`,
         );
       }
       if (round > 0) {

@@ -13,7 +13,7 @@ import { EVENT_LOG_ERROR_CODES, EventLogError, isTransientEventLogError } from '
 import { ATTR, INDEX } from './keys.js';
 import type { EnsureTableOptions, EnsureTableResult } from './types.js';
 
-const ATTRIBUTE_DEFINITIONS: AttributeDefinition[] = [
+export const ATTRIBUTE_DEFINITIONS: AttributeDefinition[] = [
   { AttributeName: ATTR.id, AttributeType: 'S' },
   { AttributeName: ATTR.logBucket, AttributeType: 'S' },
   { AttributeName: ATTR.logSk, AttributeType: 'S' },
@@ -22,6 +22,14 @@ const ATTRIBUTE_DEFINITIONS: AttributeDefinition[] = [
   { AttributeName: ATTR.timeSk, AttributeType: 'S' },
 ];
 
+/**
+ * The indexes carry keys only: the event body is stored once, in the table. With the whole item
+ * projected, every append wrote the body four times (the embedded DynamoDB spent about 290 µs of
+ * CPU per event against 215 µs keys-only; on DynamoDB an index write is billed by its size). The
+ * reads that use an index (resume, replay, archive) fetch the bodies by key, 100 per request.
+ * Tables made before keep their fully projected indexes; reads take the body from the index
+ * item when it is there.
+ */
 function gsi(name: string, pk: string, sk: string): GlobalSecondaryIndex {
   return {
     IndexName: name,
@@ -29,7 +37,7 @@ function gsi(name: string, pk: string, sk: string): GlobalSecondaryIndex {
       { AttributeName: pk, KeyType: 'HASH' },
       { AttributeName: sk, KeyType: 'RANGE' },
     ],
-    Projection: { ProjectionType: 'ALL' },
+    Projection: { ProjectionType: 'KEYS_ONLY' },
   };
 }
 
