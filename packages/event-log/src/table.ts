@@ -25,10 +25,10 @@ export const ATTRIBUTE_DEFINITIONS: AttributeDefinition[] = [
 /**
  * The indexes carry keys only: the event body is stored once, in the table. With the whole item
  * projected, every append wrote the body four times (the embedded DynamoDB spent about 290 µs of
- * CPU per event against 215 µs keys-only; on DynamoDB an index write is billed by its size). The
- * reads that use an index (resume, replay, archive) fetch the bodies by key, 100 per request.
- * Tables made before keep their fully projected indexes; reads take the body from the index
- * item when it is there.
+ * CPU per event against 200 µs keys-only, `npm run bench:event-log`; on DynamoDB an index write
+ * is billed by its size). The reads that use an index (resume, replay, archive) fetch the bodies
+ * by key, 100 per request. Tables made before keep their fully projected indexes; reads take the
+ * body from the index item when it is there.
  */
 function gsi(name: string, pk: string, sk: string): GlobalSecondaryIndex {
   return {
