@@ -85,6 +85,7 @@ export function inventoryChanges(events: readonly HeraldEvent[]): InventoryChang
       case 'PostImageUploaded':
       case 'PostImageReady':
       case 'PostImageRejected':
+      case 'PostImageRemoved':
         // Not about the inventory.
         break;
       default: {

@@ -173,6 +173,8 @@ export function describeEvent(event: HeraldEvent, lookups: EventLookups | ((prod
     }
     case 'PostImageRejected':
       return `${by(event.data.author_id)}${shortPostId(event.data.post_id)} · image refused · ${excerpt(event.data.reason, 80)}`;
+    case 'PostImageRemoved':
+      return `${by(event.data.author_id)}${shortPostId(event.data.post_id)} · image ${event.data.reason === 'replaced' ? 'replaced' : 'removed'}`;
     default:
       return (event as { subject?: string }).subject ?? '';
   }

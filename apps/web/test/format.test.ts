@@ -134,4 +134,8 @@ t.test("an image's upload and verdict read as what happened to whose post; a ref
   const reason = 'the file is not a PNG, JPEG or BMP <script>x</script>';
   const rejected = createEvent({ type: 'PostImageRejected', subject: p.id, source: '/t', data: { ...base, reason_code: 'unsupported_type', reason } });
   t.equal(describeEvent(rejected), `with-photo · image refused · ${reason}`);
+  const removed = createEvent({ type: 'PostImageRemoved', subject: p.id, source: '/t', data: { post_id: p.id, author_id: base.author_id, upload_id: upload, reason: 'removed' } });
+  t.equal(describeEvent(removed, { handleOf }), '@alice · with-photo · image removed');
+  const replaced = createEvent({ type: 'PostImageRemoved', subject: p.id, source: '/t', data: { post_id: p.id, author_id: base.author_id, upload_id: upload, reason: 'replaced' } });
+  t.equal(describeEvent(replaced, { handleOf }), '@alice · with-photo · image replaced');
 });

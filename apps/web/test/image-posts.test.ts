@@ -242,6 +242,21 @@ t.test("the posts view: a post's answer shows it with its pending image; the ver
   t.equal(applyPostEvents(list, [imageReady(post())]).reread, false, 'the verdict on a post not shown reads nothing');
 });
 
+t.test('the posts view: an image removed elsewhere goes, a replaced one shows its successor pending, without a read', async (t) => {
+  const p = post();
+  const list = applyPostAnswer(listFromPage({ items: [], next_cursor: null }, emptyPostList('recent', 3)), { ...p, image: { status: 'ready', url: 'http://s/i.jpg', url_expires_at: p.created_at } });
+  const removedEvent = (reason: 'removed' | 'replaced') =>
+    createEvent({ type: 'PostImageRemoved', subject: p.id, source, data: { post_id: p.id, author_id: p.author_id, upload_id: randomUUID(), reason } });
+
+  const removed = applyPostEvents(list, [removedEvent('removed')]);
+  t.notOk('image' in removed.list.posts.get(p.id)!, 'removed: the post shows no image');
+  t.equal(removed.reread, false);
+  const replaced = applyPostEvents(list, [removedEvent('replaced')]);
+  t.same(replaced.list.posts.get(p.id)?.image, { status: 'pending' }, 'replaced: the new image waits for its upload');
+  t.equal(replaced.reread, false);
+  t.equal(applyPostEvents(list, [createEvent({ type: 'PostImageRemoved', subject: 'other', source, data: { post_id: 'other', author_id: p.author_id, upload_id: randomUUID(), reason: 'removed' } })]).list, list, 'a post not shown: nothing changes');
+});
+
 t.test('an image sent from here is awaited by reading the page again until its verdict, if no event brings it', async (t) => {
   const timers = createFakeTimers();
   const p = post();

@@ -18,6 +18,7 @@ import { userUnfollowedSchema } from './events/user-unfollowed.js';
 import { postImageUploadedSchema } from './events/post-image-uploaded.js';
 import { postImageReadySchema } from './events/post-image-ready.js';
 import { postImageRejectedSchema } from './events/post-image-rejected.js';
+import { postImageRemovedSchema } from './events/post-image-removed.js';
 import type { TopicKey } from './topics.js';
 
 /**
@@ -46,6 +47,7 @@ export const eventCatalog = {
   PostImageUploaded: { version: 1, topic: 'posts', schema: postImageUploadedSchema },
   PostImageReady: { version: 1, topic: 'posts', schema: postImageReadySchema },
   PostImageRejected: { version: 1, topic: 'posts', schema: postImageRejectedSchema },
+  PostImageRemoved: { version: 1, topic: 'posts', schema: postImageRemovedSchema },
 } as const satisfies Record<string, { version: number; topic: TopicKey; schema: { $id: string } }>;
 
 export type EventType = keyof typeof eventCatalog;

@@ -36,6 +36,7 @@ export * from './events/post-image.js';
 export * from './events/post-image-uploaded.js';
 export * from './events/post-image-ready.js';
 export * from './events/post-image-rejected.js';
+export * from './events/post-image-removed.js';
 export {
   mediaUploadsTopic,
   mediaUploadsTopicName,

@@ -18,6 +18,7 @@ import type { CommentDeleted } from './events/comment-deleted.js';
 import type { PostImageUploaded } from './events/post-image-uploaded.js';
 import type { PostImageReady } from './events/post-image-ready.js';
 import type { PostImageRejected } from './events/post-image-rejected.js';
+import type { PostImageRemoved } from './events/post-image-removed.js';
 
 /** Any Herald event; narrow it with `event.type`. */
 export type HeraldEvent =
@@ -40,7 +41,8 @@ export type HeraldEvent =
   | CommentDeleted
   | PostImageUploaded
   | PostImageReady
-  | PostImageRejected;
+  | PostImageRejected
+  | PostImageRemoved;
 
 /** The event whose `type` is T. */
 export type EventOfType<T extends HeraldEvent['type']> = Extract<HeraldEvent, { type: T }>;

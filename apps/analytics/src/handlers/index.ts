@@ -35,6 +35,7 @@ const inventoryHandlers: InventoryHandlers = {
   PostImageUploaded: async () => {},
   PostImageReady: async () => {},
   PostImageRejected: async () => {},
+  PostImageRemoved: async () => {},
 };
 
 export async function applyToInventory(event: HeraldEvent, db: Queryable): Promise<void> {

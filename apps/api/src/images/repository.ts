@@ -48,6 +48,12 @@ export async function insertImage(client: PoolClient, image: NewImage): Promise<
   return rows[0]!;
 }
 
+/** Drops the post's image (a trigger queues its upload's objects for removal); the row that went, if any. */
+export async function deleteImage(client: PoolClient, postId: string): Promise<ImageRow | undefined> {
+  const { rows } = await client.query<ImageRow>({ name: 'post-images-delete', text: 'DELETE FROM post_images WHERE post_id = $1 RETURNING *', values: [postId] });
+  return rows[0];
+}
+
 export async function findImage(db: Queryable, postId: string): Promise<ImageRow | undefined> {
   const { rows } = await db.query<ImageRow>({ name: 'post-images-by-post', text: 'SELECT * FROM post_images WHERE post_id = $1', values: [postId] });
   return rows[0];

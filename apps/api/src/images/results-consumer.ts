@@ -8,8 +8,8 @@ import type { ImageService } from './service.js';
 export const IMAGE_RESULTS_GROUP = 'api-images';
 
 /**
- * Applies PostImageReady / PostImageRejected to the post's image, and on PostDeleted removes the
- * deleted image's objects from storage. Idempotent: a verdict changes the row only for the current
+ * Applies PostImageReady / PostImageRejected to the post's image, and on PostDeleted and
+ * PostImageRemoved removes the image's objects from storage. Idempotent: a verdict changes the row only for the current
  * upload while it is pending, so redeliveries and verdicts about a replaced upload change nothing
  * (a verdict about an upload whose post is gone has its objects removed); a removal happens once
  * (its queued row goes with it), and one that fails is left to the sweep rather than retried
@@ -38,15 +38,16 @@ export function startImageResults({
           {
             name: IMAGE_RESULTS_GROUP,
             topics: ['posts'],
-            eventTypes: ['PostImageReady', 'PostImageRejected', 'PostDeleted'],
+            eventTypes: ['PostImageReady', 'PostImageRejected', 'PostDeleted', 'PostImageRemoved'],
             handle: async (event) => {
-              if (event.type !== 'PostDeleted') {
+              if (event.type === 'PostImageReady' || event.type === 'PostImageRejected') {
                 await images.applyResult(event);
                 return;
               }
-              // The delete queued its image's objects; remove them now rather than at the next sweep.
+              // The delete (of the post, or of its image) queued the image's objects; remove them
+              // now rather than at the next sweep.
               const { failed } = await images.removeObjects({ postId: event.subject });
-              if (failed > 0) log.warn({ postId: event.subject, failed }, 'objects of a deleted post not removed yet (storage unavailable?); the sweep tries again');
+              if (failed > 0) log.warn({ postId: event.subject, failed }, 'objects of a removed image not removed yet (storage unavailable?); the sweep tries again');
             },
             // The database away is an outage to wait out, not a reason to drop a verdict.
             isTransient: isTransientDatabaseError,

@@ -3,9 +3,10 @@ import { isTransientS3Error } from '@herald/notifier';
 import { HttpProblem, notFound } from '../errors.js';
 import { etagOf } from '../lib/etag.js';
 import * as posts from '../posts/repository.js';
+import { invalidFields } from '../posts/service.js';
 import { toPost } from '../posts/representation.js';
 import type { Pool } from '../db/pool.js';
-import type { ImageService } from './service.js';
+import type { ImageDeclaration, ImageService } from './service.js';
 
 type IdParams = { id: string };
 
@@ -19,7 +20,7 @@ async function storageCall<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The image upload endpoints of a post: its author only (the shared ownership check of posts). */
+/** The image endpoints of a post: its author only (the shared ownership check of posts). */
 export async function imageRoutes(app: FastifyInstance, { images: given, pool }: { images: ImageService | undefined; pool: Pool }) {
   const author = { preHandler: app.auth.requireOwner('post') };
   // Without object storage no post can have an image (declaring one is refused): none is found.
@@ -31,7 +32,37 @@ export async function imageRoutes(app: FastifyInstance, { images: given, pool }:
     startMultipart: noStorage,
     parts: noStorage,
     complete: noStorage,
+    remove: noStorage,
+    replace: () => {
+      throw invalidFields([{ in: 'body', field: 'content_type', message: 'image uploads are not available on this server' }]);
+    },
   };
+
+  app.openapi.route(
+    app,
+    'replacePostImage',
+    async (request, reply) => {
+      const { id } = request.params as IdParams;
+      const { row: image, created } = await images.replace(id, request.body as ImageDeclaration);
+      const upload = await images.uploadFor(image);
+      const row = await posts.findPost(pool, id);
+      if (!row) throw notFound('post', id);
+      // A declared image is pending until its upload has been checked.
+      const post = { ...toPost(row), image: { status: 'pending' as const }, ...(upload ? { upload } : {}) };
+      return reply.code(created ? 201 : 200).header('etag', etagOf(row.version)).send(post);
+    },
+    author,
+  );
+
+  app.openapi.route(
+    app,
+    'removePostImage',
+    async (request, reply) => {
+      await images.remove((request.params as IdParams).id);
+      return reply.code(204).send();
+    },
+    author,
+  );
 
   app.openapi.route(
     app,

@@ -5,6 +5,7 @@ import { HttpProblem, notFound } from '../errors.js';
 import { uuidv7 } from '../lib/uuid-v7.js';
 import type { components } from '../openapi/contract.generated.js';
 import type { UnitOfWork } from '../outbox/unit-of-work.js';
+import { setHasImage } from '../posts/repository.js';
 import * as repository from './repository.js';
 import type { ImageRow } from './repository.js';
 import type { MediaStorage, StoredPart } from './storage.js';
@@ -42,6 +43,15 @@ export interface ImageService {
    */
   withImages<T extends { id: string }>(posts: T[], postIds?: string[]): Promise<Array<T & { image?: PostImage }>>;
   findRow(postId: string): Promise<ImageRow | undefined>;
+  /**
+   * Gives the post a new image, declared as at creation, in place of the one it had: that one's
+   * upload is queued for removal and PostImageRemoved (`replaced`) written, in one transaction.
+   * The same declaration again while its upload is still awaited is a retry: the current row,
+   * unchanged. `created` says the post had no image before.
+   */
+  replace(postId: string, image: ImageDeclaration, now?: Date): Promise<{ row: ImageRow; created: boolean }>;
+  /** Removes the post's image (PostImageRemoved, `removed`); its upload is queued for removal. */
+  remove(postId: string, now?: Date): Promise<void>;
   startMultipart(postId: string, partSizeBytes?: number): Promise<ImageMultipart>;
   parts(postId: string): Promise<ImageMultipart>;
   complete(postId: string): Promise<void>;
@@ -177,6 +187,40 @@ export function createImageService({
     return { status: row.status };
   }
 
+  const declare: ImageService['declare'] = (client, { postId, authorId, image, at }) => {
+    const uploadId = uuidv7();
+    return repository.insertImage(client, {
+      postId,
+      uploadId,
+      authorId,
+      contentType: image.content_type,
+      sizeBytes: image.size_bytes,
+      expectedMd5: image.md5,
+      objectKey: uploadKey({ postId, uploadId }),
+      expiresAt: new Date(at.getTime() + settings.uploadExpirySeconds * 1000),
+      createdAt: at,
+    });
+  };
+
+  const removedEvent = (row: ImageRow, reason: 'removed' | 'replaced', at: Date): HeraldEvent =>
+    createEvent({
+      id: uuidv7(),
+      type: 'PostImageRemoved',
+      subject: row.post_id,
+      source: eventSource,
+      time: at,
+      data: { post_id: row.post_id, author_id: row.author_id, upload_id: row.upload_id, reason },
+    });
+
+  /** Whether `row` is `image` as declared and still waits for its bytes: a PUT of it again is a retry. */
+  const awaits = (row: ImageRow, image: ImageDeclaration, now: Date) =>
+    row.status === 'pending' &&
+    !row.uploaded_at &&
+    row.expires_at > now &&
+    row.content_type === image.content_type &&
+    Number(row.size_bytes) === image.size_bytes &&
+    row.expected_md5 === image.md5;
+
   async function imagesOf(postIds: string[]): Promise<Map<string, PostImage>> {
     const now = new Date();
     const rows = await repository.findImages(pool, postIds);
@@ -184,18 +228,32 @@ export function createImageService({
   }
 
   return {
-    async declare(client, { postId, authorId, image, at }) {
-      const uploadId = uuidv7();
-      return repository.insertImage(client, {
-        postId,
-        uploadId,
-        authorId,
-        contentType: image.content_type,
-        sizeBytes: image.size_bytes,
-        expectedMd5: image.md5,
-        objectKey: uploadKey({ postId, uploadId }),
-        expiresAt: new Date(at.getTime() + settings.uploadExpirySeconds * 1000),
-        createdAt: at,
+    declare,
+
+    async replace(postId, image, now = new Date()) {
+      return unitOfWork.run(async (client) => {
+        // Locks the post first: a delete of it waits, or has happened (and then nothing is written).
+        const post = await setHasImage(client, postId, true);
+        if (!post) throw notFound('post', postId);
+        const current = await repository.lockImage(client, postId);
+        if (current && awaits(current, image, now)) return { result: { row: current, created: false }, events: [] as HeraldEvent[] };
+        const events: HeraldEvent[] = [];
+        if (current) {
+          await repository.deleteImage(client, postId);
+          events.push(removedEvent(current, 'replaced', now));
+        }
+        const row = await declare(client, { postId, authorId: post.author_id, image, at: now });
+        return { result: { row, created: !current }, events };
+      });
+    },
+
+    async remove(postId, now = new Date()) {
+      await unitOfWork.run(async (client) => {
+        if (!(await setHasImage(client, postId, false))) throw notFound('post', postId);
+        const gone = await repository.deleteImage(client, postId);
+        // Thrown, so the transaction (and has_image) rolls back.
+        if (!gone) throw noImage(postId);
+        return { result: undefined, events: [removedEvent(gone, 'removed', now)] };
       });
     },
 

@@ -377,6 +377,37 @@ export interface paths {
         patch: operations["updatePost"];
         trace?: never;
     };
+    "/api/v1/posts/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Give a post a new image (its author only)
+         * @description Declares the image the post will carry from now on, as `image` does when a post is created,
+         *     and answers with the post (`image.status: pending`) and its `upload`. An image the post had
+         *     goes: it is no longer shown, `PostImageRemoved` (`reason: replaced`) is published, and its
+         *     objects are removed from storage. 201 when the post had no image, 200 when one was replaced.
+         *     The same declaration again, while its upload is still awaited, is a retry: the same upload
+         *     is answered and nothing else changes.
+         */
+        put: operations["replacePostImage"];
+        post?: never;
+        /**
+         * Remove a post's image (its author only)
+         * @description The post stays, without an image. Publishes `PostImageRemoved` (`reason: removed`); the
+         *     image's objects are removed from storage (later, if storage is away). 404 when the post has
+         *     no image.
+         */
+        delete: operations["removePostImage"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/posts/{id}/image/multipart": {
         parameters: {
             query?: never;
@@ -1607,7 +1638,7 @@ export interface components {
             data: string;
         };
         /** @enum {unknown} */
-        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning" | "UserRegistered" | "UserUpdated" | "UserFollowed" | "UserUnfollowed" | "BlogCreated" | "BlogUpdated" | "BlogDeleted" | "PostCreated" | "PostUpdated" | "PostDeleted" | "CommentAdded" | "CommentDeleted" | "PostImageUploaded" | "PostImageReady" | "PostImageRejected";
+        EventType: "ProductCreated" | "ProductUpdated" | "ProductDeleted" | "StockAdjusted" | "LowStockWarning" | "UserRegistered" | "UserUpdated" | "UserFollowed" | "UserUnfollowed" | "BlogCreated" | "BlogUpdated" | "BlogDeleted" | "PostCreated" | "PostUpdated" | "PostDeleted" | "CommentAdded" | "CommentDeleted" | "PostImageUploaded" | "PostImageReady" | "PostImageRejected" | "PostImageRemoved";
         /** @description The CloudEvents 1.0 envelope; `data` of each type is in the AsyncAPI document (`/asyncapi.json`). */
         CloudEvent: {
             /** @constant */
@@ -2588,6 +2619,74 @@ export interface operations {
             404: components["responses"]["NotFound"];
             412: components["responses"]["PreconditionFailed"];
             413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    replacePostImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageDeclaration"];
+            };
+        };
+        responses: {
+            /** @description The image was replaced (or this declaration was already the current one); upload the new one with `upload` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            /** @description The post had no image and now has this one, pending; upload it with `upload` */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Post"];
+                };
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    removePostImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["PostId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["ValidationFailed"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -64,6 +64,20 @@ export async function findPost(db: Queryable, id: string): Promise<PostRow | und
   return rows[0];
 }
 
+/**
+ * Records whether the post carries an image (listings and feeds look images up only for posts
+ * that do), locking the post for the rest of the transaction; its author, or nothing when the
+ * post is gone.
+ */
+export async function setHasImage(client: PoolClient, id: string, hasImage: boolean): Promise<{ author_id: string } | undefined> {
+  const { rows } = await client.query<{ author_id: string }>({
+    name: 'posts-set-has-image',
+    text: 'UPDATE posts SET has_image = $2 WHERE id = $1 RETURNING author_id',
+    values: [id, hasImage],
+  });
+  return rows[0];
+}
+
 /** The post's row, locked for a change in this transaction. */
 export async function lockPost(client: PoolClient, id: string) {
   const { rows } = await client.query<Omit<PostRow, 'author_handle' | 'author_display_name'>>({

@@ -22,6 +22,7 @@ function concernedByPostEvent(event: HeraldEvent): string[] {
     case 'PostImageUploaded':
     case 'PostImageReady':
     case 'PostImageRejected':
+    case 'PostImageRemoved':
       return [event.data.author_id];
     case 'CommentAdded':
       return [event.data.post_author_id, event.data.comment.author_id];

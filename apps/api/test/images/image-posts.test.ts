@@ -1,18 +1,26 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  CLOUDEVENTS_STRUCTURED_CONTENT_TYPE,
-  createEvent,
-  mediaUploadsTopicName,
-  topicName,
-  type HeraldEvent,
-} from '@herald/event-schemas';
+import { createEvent, mediaUploadsTopicName, topicName } from '@herald/event-schemas';
 import { createS3Client, startEmbeddedS3 } from '@herald/notifier';
 import { findFreePort } from '@herald/stack';
-import { eventually, onRealBroker, readTopic, startTestHerald, type TestHerald, type TestUser } from '../helpers/herald.js';
+import { eventually, readTopic, startTestHerald, type TestHerald, type TestUser } from '../helpers/herald.js';
+import {
+  allGone,
+  createImagePost,
+  imageRow,
+  md5Of,
+  objectExists,
+  png,
+  postUpload,
+  publishVerdict,
+  queuedRemovals,
+  storageClient,
+  storedImagePost,
+  uploadsTopic,
+} from '../helpers/images.js';
 import { specifyOwnership } from '../helpers/ownership.js';
 
 // Image posts, API side, on the storage of this run: the in-process S3 (npm test) or MinIO with
@@ -20,15 +28,7 @@ import { specifyOwnership } from '../helpers/ownership.js';
 // the test itself; the worker's own tests go through it end to end.
 
 const MiB = 1024 * 1024;
-const md5Of = (bytes: Buffer) => createHash('md5').update(bytes).digest('base64');
-const png = (size: number) => Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(size - 8)]);
 
-interface Upload {
-  method: string;
-  url: string;
-  fields: Record<string, string>;
-  expires_at: string;
-}
 interface Multipart {
   upload_id: string;
   part_count: number;
@@ -36,49 +36,6 @@ interface Multipart {
   parts_received: { part_number: number; etag: string; size_bytes: number }[];
   parts_missing: { part_number: number; size_bytes: number; url: string }[];
 }
-
-/** Where the storage notifications of this run arrive: MinIO's target topic, or the embedded S3's under the test's prefix. */
-const uploadsTopic = (herald: TestHerald) => (onRealBroker && process.env.MEDIA_NOTIFICATION_ARN ? 'herald.media-uploads' : mediaUploadsTopicName(herald.topicPrefix));
-
-function storageClient(herald: TestHerald) {
-  const accessKey = process.env.S3_ENDPOINT ? process.env.S3_ACCESS_KEY! : 'S3RVER';
-  const secretKey = process.env.S3_ENDPOINT ? process.env.S3_SECRET_KEY! : 'S3RVER';
-  return createS3Client({ endpoint: herald.media.endpoint, accessKey, secretKey });
-}
-
-async function createImagePost(herald: TestHerald, author: TestUser, bytes: Buffer, declared: { content_type?: string; size_bytes?: number } = {}) {
-  const response = await herald.request({
-    method: 'POST',
-    url: '/api/v1/posts',
-    as: author.accessToken,
-    body: { content: 'a picture', image: { content_type: 'image/png', size_bytes: bytes.length, md5: md5Of(bytes), ...declared } },
-  });
-  if (response.statusCode !== 201) throw new Error(`creating the post failed: ${response.statusCode} ${response.body}`);
-  return response.json() as { id: string; image: { status: string }; upload: Upload };
-}
-
-/** A browser-style POST upload with the policy's fields, the file last. */
-async function postUpload(upload: Upload, bytes: Buffer, fields: Record<string, string> = {}) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries({ ...upload.fields, ...fields })) form.append(name, value);
-  form.append('file', new Blob([bytes]), 'picture.png');
-  return fetch(upload.url, { method: 'POST', body: form });
-}
-
-async function publishVerdict(herald: TestHerald, event: HeraldEvent) {
-  const producer = herald.transport.createProducer();
-  await producer.connect();
-  await producer.send([
-    { topic: topicName('posts', herald.topicPrefix), key: event.subject, value: JSON.stringify(event), headers: { 'content-type': CLOUDEVENTS_STRUCTURED_CONTENT_TYPE } },
-  ]);
-  await producer.disconnect();
-}
-
-const imageRow = async (herald: TestHerald, postId: string) =>
-  (await herald.pool.query('SELECT status, upload_id, object_key, multipart_upload_id, reason_code, uploaded_at FROM post_images WHERE post_id = $1', [postId])).rows[0];
-
-const objectExists = async (herald: TestHerald, key: string) => Boolean(await herald.media.stat(key));
-
 const herald = await startTestHerald(t, { MEDIA_SWEEP_INTERVAL_MS: '200', MEDIA_RESCAN_AFTER_SECONDS: '60' });
 if (uploadsTopic(herald) === 'herald.media-uploads') await herald.transport.ensureTopics(['herald.media-uploads'], 1);
 const author = await herald.signUp();
@@ -206,24 +163,6 @@ await t.test('an upload that arrived without a completion call is announced by t
   t.ok(events.some((r) => r.event.type === 'PostImageUploaded' && r.event.subject === created.id));
   t.ok((await imageRow(herald, created.id)).uploaded_at, 'marked as received');
 });
-
-const queuedRemovals = async (herald: TestHerald, postId: string) =>
-  (await herald.pool.query<{ upload_id: string; attempts: number }>('SELECT upload_id, attempts FROM image_objects_to_remove WHERE post_id = $1', [postId])).rows;
-
-/** An image post whose original is stored and whose converted JPEG the worker (here: the test) has written. */
-async function storedImagePost(herald: TestHerald, author: TestUser, storage = storageClient(herald)) {
-  const bytes = png(1024);
-  const created = await createImagePost(herald, author, bytes);
-  const stored = await postUpload(created.upload, bytes);
-  if (stored.status !== 204) throw new Error(`upload failed: ${stored.status} ${await stored.text()}`);
-  const row = await imageRow(herald, created.id);
-  const converted = `images/${created.id}/${row.upload_id}/600x600.jpg`;
-  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xd9]);
-  await storage.putObject(herald.media.bucket, converted, jpeg, jpeg.length, { 'Content-Type': 'image/jpeg' });
-  return { id: created.id, uploadId: row.upload_id as string, keys: [row.object_key as string, converted] };
-}
-
-const allGone = async (herald: TestHerald, keys: string[]) => (await Promise.all(keys.map((key) => objectExists(herald, key)))).every((exists) => !exists);
 
 await t.test('deleting a post deletes its image from storage: the original and the converted JPEG', async (t) => {
   const post = await storedImagePost(herald, author);

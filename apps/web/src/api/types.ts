@@ -29,6 +29,7 @@ export const EVENT_TYPES = [
   'PostImageUploaded',
   'PostImageReady',
   'PostImageRejected',
+  'PostImageRemoved',
   'CommentAdded',
   'CommentDeleted',
 ] as const satisfies readonly EventType[];

@@ -39,6 +39,7 @@ export const EVENT_TYPE_META: Record<EventType, EventTypeMeta> = {
   PostImageUploaded: { label: 'Post image uploaded', short: 'Image uploaded', group: 'Posts', color: '#c4b5fd' },
   PostImageReady: { label: 'Post image ready', short: 'Image ready', group: 'Posts', color: '#6d28d9' },
   PostImageRejected: { label: 'Post image rejected', short: 'Image rejected', group: 'Posts', color: '#be123c' },
+  PostImageRemoved: { label: 'Post image removed', short: 'Image removed', group: 'Posts', color: '#8b5cf6' },
 };
 
 /** The groups in the order they are shown, each with its types in the order of EVENT_TYPES. */

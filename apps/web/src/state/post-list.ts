@@ -178,6 +178,15 @@ export function applyPostEvents(list: PostList, events: readonly HeraldEvent[]):
         put({ ...known, image: { status: 'rejected', reason_code, reason } });
         break;
       }
+      case 'PostImageRemoved': {
+        // Removed: the post shows none. Replaced: the new one waits for its upload.
+        const { post_id, reason } = event.data;
+        const known = held().get(post_id);
+        if (!known) break;
+        const { image: _gone, ...withoutImage } = known;
+        put(reason === 'replaced' ? { ...withoutImage, image: { status: 'pending' } } : withoutImage);
+        break;
+      }
       case 'PostImageReady': {
         // The image's URL is presigned by the API when asked: the page is read again for it.
         const known = held().get(event.data.post_id);

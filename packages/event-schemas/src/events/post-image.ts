@@ -1,4 +1,4 @@
-/** Pieces shared by the image events of a post (upload, ready, rejected). */
+/** Pieces shared by the image events of a post (upload, ready, rejected, removed). */
 
 /** Id of one image request of a post: a UUIDv7 the API makes; part of every object key of that upload. */
 export const uploadIdSchema = { type: 'string', format: 'uuid', description: 'Id of the upload (UUIDv7 made by the API).' } as const;
