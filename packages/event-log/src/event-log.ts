@@ -47,6 +47,30 @@ async function runBounded(tasks: ReadonlyArray<() => Promise<void>>, concurrency
   if (failure) throw failure.error;
 }
 
+/**
+ * Sends `requests` with `send`, then what DynamoDB left unprocessed, again and again with backoff
+ * (with jitter: requests sent in parallel were throttled together) until nothing is left; after
+ * BATCH_ROUNDS tries, `giveUp(left)` is thrown.
+ */
+async function untilProcessed<R>(
+  requests: R[],
+  send: (pending: R[]) => Promise<R[]>,
+  giveUp: (left: number) => Error,
+  signal?: AbortSignal,
+): Promise<void> {
+  let pending = requests;
+  let delay = 50;
+  for (let round = 0; pending.length > 0; round++) {
+    if (round === BATCH_ROUNDS) throw giveUp(pending.length);
+    if (round > 0) {
+      await sleep(delay / 2 + Math.random() * (delay / 2));
+      delay = Math.min(delay * 2, 2_000);
+    }
+    signal?.throwIfAborted();
+    pending = await send(pending);
+  }
+}
+
 function isConditionFailure(error: unknown): boolean {
   return (
     error instanceof ConditionalCheckFailedException ||
@@ -79,29 +103,22 @@ export function createEventLog(options: EventLogOptions): EventLog {
   /** The items of `ids` from the table (consistent reads), by id; ids no longer there are absent. */
   async function batchGet(ids: string[], signal: AbortSignal | undefined): Promise<Map<string, Item>> {
     const found = new Map<string, Item>();
-    let keys: Item[] = ids.map((id) => ({ [ATTR.id]: { S: id } }));
-    let delay = 50;
-    for (let round = 0; keys.length > 0; round++) {
-      if (round === BATCH_ROUNDS) {
-        throw new EventLogError(
-          EVENT_LOG_ERROR_CODES.unavailable,
-          `${keys.length} of ${ids.length} reads from ${tableName} stayed unprocessed after ${BATCH_ROUNDS} tries (throttled)`,
+    const keys: Item[] = ids.map((id) => ({ [ATTR.id]: { S: id } }));
+    await untilProcessed(
+      keys,
+      async (pending) => {
+        const result = await client.send(
+          new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+          { abortSignal: signal },
         );
-      }
-      if (round > 0) {
-        await sleep(delay / 2 + Math.random() * (delay / 2));
-        delay = Math.min(delay * 2, 2_000);
-      }
-      signal?.throwIfAborted();
-      const result = await client.send(
-        new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }),
-        { abortSignal: signal },
-      );
-      for (const item of result.Responses?.[tableName] ?? []) {
-        if (isEventItem(item)) found.set(item[ATTR.id]!.S!, item);
-      }
-      keys = result.UnprocessedKeys?.[tableName]?.Keys ?? [];
-    }
+        for (const item of result.Responses?.[tableName] ?? []) {
+          if (isEventItem(item)) found.set(item[ATTR.id]!.S!, item);
+        }
+        return result.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      },
+      (left) => new EventLogError(EVENT_LOG_ERROR_CODES.unavailable, `${left} of ${ids.length} reads from ${tableName} stayed unprocessed after ${BATCH_ROUNDS} tries (throttled)`),
+      signal,
+    );
     return found;
   }
 
@@ -212,22 +229,11 @@ export function createEventLog(options: EventLogOptions): EventLog {
   }
 
   async function batchDelete(ids: string[]): Promise<void> {
-    let requests: WriteRequest[] = ids.map((id) => ({ DeleteRequest: { Key: { [ATTR.id]: { S: id } } } }));
-    let delay = 50;
-    for (let round = 0; requests.length > 0; round++) {
-      if (round === 8) {
-        throw new EventLogError(
-          EVENT_LOG_ERROR_CODES.incompleteRemove,
-          `${requests.length} of ${ids.length} deletes from ${tableName} stayed unprocessed (throttled)`,
-        );
-      }
-      if (round > 0) {
-        await sleep(delay);
-        delay *= 2;
-      }
-      const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }));
-      requests = result.UnprocessedItems?.[tableName] ?? [];
-    }
+    await untilProcessed(
+      ids.map((id): WriteRequest => ({ DeleteRequest: { Key: { [ATTR.id]: { S: id } } } })),
+      async (pending) => (await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }))).UnprocessedItems?.[tableName] ?? [],
+      (left) => new EventLogError(EVENT_LOG_ERROR_CODES.incompleteRemove, `${left} of ${ids.length} deletes from ${tableName} stayed unprocessed (throttled)`),
+    );
   }
 
   /**
@@ -235,25 +241,13 @@ export function createEventLog(options: EventLogOptions): EventLog {
    * jitter: the batches written in parallel were throttled together) until none is left.
    */
   async function batchPut(items: Item[], signal: AbortSignal | undefined): Promise<void> {
-    let requests: WriteRequest[] = items.map((item) => ({ PutRequest: { Item: item } }));
-    let delay = 50;
-    for (let round = 0; requests.length > 0; round++) {
-      if (round === BATCH_ROUNDS) {
-        throw new EventLogError(
-          EVENT_LOG_ERROR_CODES.unavailable,
-          `${requests.length} of ${items.length} writes to ${tableName} stayed unprocessed after ${BATCH_ROUNDS} tries (throttled)`,
-        );
-      }
-      if (round > 0) {
-        await sleep(delay / 2 + Math.random() * (delay / 2));
-        delay = Math.min(delay * 2, 2_000);
-      }
-      signal?.throwIfAborted();
-      const result = await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: requests } }), {
-        abortSignal: signal,
-      });
-      requests = result.UnprocessedItems?.[tableName] ?? [];
-    }
+    await untilProcessed(
+      items.map((item): WriteRequest => ({ PutRequest: { Item: item } })),
+      async (pending) =>
+        (await client.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }), { abortSignal: signal })).UnprocessedItems?.[tableName] ?? [],
+      (left) => new EventLogError(EVENT_LOG_ERROR_CODES.unavailable, `${left} of ${items.length} writes to ${tableName} stayed unprocessed after ${BATCH_ROUNDS} tries (throttled)`),
+      signal,
+    );
   }
 
   return {

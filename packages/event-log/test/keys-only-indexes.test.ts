@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { CreateTableCommand, DescribeTableCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, CreateTableCommand, DescribeTableCommand, QueryCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import t from 'tap';
-import { createEventLog, type EventLog } from '../src/index.js';
+import { EVENT_LOG_ERROR_CODES, createEventLog, type EventLog } from '../src/index.js';
 import { ATTR, INDEX, hourBucket } from '../src/keys.js';
 import { ATTRIBUTE_DEFINITIONS, INDEXES } from '../src/table.js';
 import { collect, dynamoClient, freshEventLog, productCreated, productDeleted } from './helpers.js';
@@ -89,4 +89,39 @@ t.test('reads that span more than one fetch of bodies keep index order, and a li
   t.same(ids(all!), events.slice(1).map((e) => e.id), 'all 229 after the first, in log order');
   t.same(ids((await eventLog.after(events[0]!.id, { limit: 150 }))!), events.slice(1, 151).map((e) => e.id));
   t.same(ids(await eventLog.byType('ProductCreated')), events.map((e) => e.id), 'in event-time order');
+});
+
+t.test('bodies DynamoDB leaves unprocessed are fetched by a later request; ones it never serves fail as "unavailable"', async (t) => {
+  const { eventLog, client } = await freshEventLog(t);
+  const now = Date.now();
+  const events = Array.from({ length: 40 }, (_, i) => productCreated(new Date(now - 1000 + i)));
+  await eventLog.appendBatch(events.map((event, i) => ({ event, loggedAt: new Date(now - 1000 + i) })));
+  const send = client.send.bind(client) as (command: unknown, options?: unknown) => Promise<unknown>;
+  /** The same table, its BatchGetItem answers shaped by `answer`. */
+  const throttledLog = (answer: (input: BatchGetItemCommand['input'], request: number) => Promise<unknown>) => {
+    let requests = 0;
+    const throttled = new Proxy(client, {
+      get: (target, property, receiver) =>
+        property !== 'send'
+          ? Reflect.get(target, property, receiver)
+          : (command: unknown, options?: unknown) => (command instanceof BatchGetItemCommand ? answer(command.input, ++requests) : send(command, options)),
+    }) as DynamoDBClient;
+    return { log: createEventLog({ client: throttled, tableName: eventLog.tableName, retentionSeconds: 3600 }), requests: () => requests };
+  };
+
+  // The first request serves a third of the keys, as a throttled table would.
+  const partly = throttledLog(async (input, request) => {
+    const keys = input.RequestItems![eventLog.tableName]!.Keys!;
+    if (request > 1) return send(new BatchGetItemCommand(input));
+    const served = Math.ceil(keys.length / 3);
+    const answered = (await send(new BatchGetItemCommand({ RequestItems: { [eventLog.tableName]: { ...input.RequestItems![eventLog.tableName]!, Keys: keys.slice(0, served) } } }))) as { Responses: unknown };
+    return { ...answered, UnprocessedKeys: { [eventLog.tableName]: { Keys: keys.slice(served) } } };
+  });
+  t.same(ids((await partly.log.after(events[0]!.id))!), events.slice(1).map((e) => e.id), 'every event, in log order');
+  t.equal(partly.requests(), 2);
+
+  const never = throttledLog(async (input) => ({ Responses: {}, UnprocessedKeys: input.RequestItems }));
+  const error = await never.log.after(events[0]!.id).then(() => undefined, (e: unknown) => e);
+  t.match(error, { code: EVENT_LOG_ERROR_CODES.unavailable, message: /39 of 39 reads .* stayed unprocessed after 8 tries/ });
+  t.equal(never.requests(), 8);
 });
