@@ -113,13 +113,13 @@ t.test('the posts view in a browser', { skip: skip ?? false }, async (t) => {
     t.same(await order(), [kettle.id, 'first-brew'], 'three comments move it up');
   });
 
-  t.test('twenty event types: a filter row per group, a group switched at once, the chart by group', async (t) => {
+  t.test('twenty-one event types: a filter row per group, a group switched at once, the chart by group', async (t) => {
     const api = await withFakeApi(t, { statsDelayMs: 0 });
     const dashboard = await openDashboard(api.baseUrl, api.admin);
     t.teardown(() => dashboard.close());
     const { page } = dashboard;
     const groups = await page.locator('[data-testid="event-filter-group"]').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-group'), r.querySelectorAll('.chip').length]));
-    t.same(groups, [['Products', 5], ['Accounts', 2], ['Follows', 2], ['Blogs', 3], ['Posts', 6], ['Comments', 2]]);
+    t.same(groups, [['Products', 5], ['Accounts', 2], ['Follows', 2], ['Blogs', 3], ['Posts', 7], ['Comments', 2]]);
 
     const post = api.posts.createPost({ id: 'filtered', content: 'A post', author: 'alice' });
     api.posts.addComment(post.id, 'A comment', 'admin');
@@ -129,7 +129,7 @@ t.test('the posts view in a browser', { skip: skip ?? false }, async (t) => {
     t.same(await types(), ['StockAdjusted', 'CommentAdded', 'PostCreated']);
     t.match(await page.locator('[data-testid="event-row"][data-type="CommentAdded"]').innerText(), /@admin on filtered · “A comment” · 1 comment/);
 
-    await page.getByRole('button', { name: /^Posts: all 6 types/ }).click();
+    await page.getByRole('button', { name: /^Posts: all 7 types/ }).click();
     t.same(await types(), ['StockAdjusted', 'CommentAdded'], 'the posts row switched off at once');
     await page.getByRole('button', { name: /^Comment added/ }).click();
     t.same(await types(), ['StockAdjusted']);
