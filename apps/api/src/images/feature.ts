@@ -18,9 +18,10 @@ export function imageServiceOf(platform: Platform): ImageService | undefined {
 }
 
 /**
- * Image posts, API side: the upload endpoints (multipart, parts, completion), the consumer of the
- * media worker's verdicts, and the periodic sweep that abandons expired uploads and re-announces
- * uploads whose verdict never came. Declaring an image happens with the post (posts feature).
+ * Image posts, API side: the image endpoints (replace, remove, multipart, parts, completion), the
+ * consumer of the media worker's verdicts, and the periodic sweep that abandons expired uploads and
+ * re-announces uploads whose verdict never came. An image is declared with its post (posts
+ * feature) or later, in place of the one it had (replace).
  */
 export const imagesFeature = defineFeature({
   name: 'images',

@@ -148,8 +148,9 @@ export interface ObjectRemoval {
 }
 
 /**
- * Queues the objects of a verdict's upload when no post has that upload (its post was deleted
- * while the worker converted it); nothing otherwise. Whether it queued.
+ * Queues the objects of a verdict's upload when no post has that upload (its post was deleted,
+ * or its image replaced or removed, while the worker converted it); nothing otherwise. Whether it
+ * queued.
  */
 export async function queueRemovalIfOrphaned(db: Queryable, postId: string, uploadId: string, at: Date): Promise<boolean> {
   const { rowCount } = await db.query({

@@ -9,12 +9,13 @@ export const IMAGE_RESULTS_GROUP = 'api-images';
 
 /**
  * Applies PostImageReady / PostImageRejected to the post's image, and on PostDeleted and
- * PostImageRemoved removes the image's objects from storage. Idempotent: a verdict changes the row only for the current
- * upload while it is pending, so redeliveries and verdicts about a replaced upload change nothing
- * (a verdict about an upload whose post is gone has its objects removed); a removal happens once
- * (its queued row goes with it), and one that fails is left to the sweep rather than retried
- * here, so that storage being away holds up no verdict. Started in the background: until the
- * topics exist (or while the broker is away) it tries again, and verdicts wait in the topic.
+ * PostImageRemoved removes the image's objects from storage. Idempotent: a verdict changes the
+ * row only for the current upload while it is pending, so redeliveries and verdicts about a
+ * replaced upload change nothing (a verdict about an upload no longer its post's has its objects
+ * removed); a removal happens once (its queued row goes with it), and one that fails is left to
+ * the sweep rather than retried here, so that storage being away holds up no verdict. Started in
+ * the background: until the topics exist (or while the broker is away) it tries again, and
+ * verdicts wait in the topic.
  */
 export function startImageResults({
   transport,

@@ -352,7 +352,8 @@ export function createImageService({
       } else {
         return false;
       }
-      // The worker may finish an upload whose post was deleted meanwhile: what it wrote goes too.
+      // The worker may finish an upload that is no longer its post's (the post deleted, or its image
+      // replaced or removed meanwhile): what it wrote goes too.
       if (!applied && (await repository.queueRemovalIfOrphaned(pool, event.data.post_id, event.data.upload_id, new Date()))) {
         await removeObjects({ postId: event.data.post_id });
       }
