@@ -21,7 +21,7 @@ const DEFAULT_TTL_GRACE_SECONDS = 7 * 24 * 3600;
 const BATCH_WRITE_MAX = 25;
 const BATCH_GET_MAX = 100;
 const DEFAULT_APPEND_CONCURRENCY = 4;
-/** Requests per batch (of puts or gets) before items DynamoDB keeps leaving unprocessed count as "unavailable". */
+/** Requests per batch (of puts, gets or deletes) before the items DynamoDB keeps leaving unprocessed fail it. */
 const BATCH_ROUNDS = 8;
 const LEASE_PREFIX = 'lease#';
 
