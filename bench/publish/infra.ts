@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { dropKafkajsUnthrottledTimerWarning } from '@herald/logging';
 import { findFreePort, startKafka } from '@herald/stack';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import pg from 'pg';
@@ -65,6 +66,7 @@ async function startPostgres(): Promise<{ serverUrl: string; stop(): Promise<voi
 /** A real Kafka broker (KRaft, from cached jars) and one PostgreSQL server, shared by all variants. */
 export async function startInfrastructure(): Promise<Infrastructure> {
   const [kafka, postgres] = await Promise.all([startKafka(), startPostgres()]);
+  dropKafkajsUnthrottledTimerWarning();
   const client = new Kafka({ clientId: 'herald-bench-admin', brokers: [kafka.brokers], logLevel: logLevel.NOTHING });
   const admin: Admin = client.admin();
   await admin.connect();

@@ -7,6 +7,9 @@
  *   is its method, URL, host and client address; credentials in the query (`ticket`, `token`,
  *   `access_token`, `refresh_token`) read `[redacted]`, and headers are never written.
  *
+ * - dropKafkajsUnthrottledTimerWarning: a process that makes kafkajs clients calls it, so that
+ *   kafkajs's harmless "-now ms" timer does not print a warning that reads like a fault.
+ *
  * Child loggers name their part of the process with `component` (`logger.child({ component:
  * 'publisher' })`): the root's `name` says which process it is, and a second `name` would repeat
  * the key in the JSON line.
@@ -14,6 +17,7 @@
 import { serializeError } from './serialize-error.js';
 import { serializeRequest } from './serialize-request.js';
 
+export { dropKafkajsUnthrottledTimerWarning } from './kafkajs-timer-warning.js';
 export { serializeError } from './serialize-error.js';
 export { REDACTED, redactUrl, secretQueryParameters, serializeRequest } from './serialize-request.js';
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { dropKafkajsUnthrottledTimerWarning } from '@herald/logging';
 import { Kafka, logLevel } from 'kafkajs';
 import { resolveMaven } from './maven.js';
 import { cacheDir } from './paths.js';
@@ -143,6 +144,7 @@ async function formatStorage(install: KafkaInstall, configFile: string, log4jFil
 
 /** A real kafkajs request: the broker is up, metadata works and the group coordinator is loaded. */
 async function brokerAnswers(brokers: string): Promise<boolean> {
+  dropKafkajsUnthrottledTimerWarning();
   const kafka = new Kafka({
     clientId: 'herald-stack-probe',
     brokers: [brokers],

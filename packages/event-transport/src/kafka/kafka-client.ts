@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type LogEntry, type RetryOptions } from 'kafkajs';
 import { silentLogger } from '../internal/silent-logger.js';
-import { dropKafkajsUnthrottledTimerWarning } from './negative-timeout-warning.js';
+import { dropKafkajsUnthrottledTimerWarning } from '@herald/logging';
 import type { TransportLogger } from '../types.js';
 
 export type KafkaLogLevel = 'nothing' | 'error' | 'warn' | 'info' | 'debug';
