@@ -3,6 +3,7 @@ import t from 'tap';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { dropKafkajsUnthrottledTimerWarning } from '@herald/logging';
 import { startKafka } from '@herald/stack';
 
 // These need the real services that `npm run test:stack` starts; in a plain
@@ -15,6 +16,7 @@ const skip = process.env.HERALD_TEST_STACK === '1' ? false : 'needs the local st
  * the first produce and subscribe over that moment instead.
  */
 function kafkaClient(brokers: string): Kafka {
+  dropKafkajsUnthrottledTimerWarning();
   return new Kafka({ clientId: 'stack-test', brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
 }
 
