@@ -56,5 +56,8 @@ t.test('across threads, every commit reaches a worker that waits whenever the do
   t.equal(type, 'done', `the worker saw every commit (seen ${seen} of ${total})`);
   t.ok(waits > 10, `the worker waited between bursts (${waits} times), so waking it was tested`);
   t.ok(messages <= announced, `at most one message per announced wait (${messages} messages, ${announced} announced)`);
-  t.ok(messages < total / 4, `far fewer messages than commits (${messages})`);
+  // How many waits the worker announces depends on how the two threads are scheduled (on a busy
+  // machine it can wait again between two rings of one burst); a message per commit is what a
+  // doorbell that stopped coalescing would send.
+  t.ok(messages < total / 2, `fewer messages than commits by far (${messages} for ${total})`);
 });
